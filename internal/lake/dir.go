@@ -1,0 +1,187 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Dir is a lake in a local directory.
+type Dir struct {
+	root string
+}
+
+var _ Store = (*Dir)(nil)
+
+// OpenDir opens (creating if needed) a lake rooted at dir.
+func OpenDir(dir string) (*Dir, error) {
+	root, err := dirPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("lake: creating %s: %w (choose a writable --lake or --data-dir)", root, err)
+	}
+	probe, err := os.CreateTemp(root, ".probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("lake: %s is not writable: %w (choose a writable --lake or --data-dir)", root, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return &Dir{root: root}, nil
+}
+
+// Root returns the directory's absolute path.
+func (d *Dir) Root() string { return d.root }
+
+// URL implements Store.
+func (d *Dir) URL() string { return "file://" + d.root }
+
+// LocalPath implements Store.
+func (d *Dir) LocalPath(key string) (string, bool) {
+	return filepath.Join(d.root, filepath.FromSlash(key)), true
+}
+
+// Close implements Store.
+func (d *Dir) Close() error { return nil }
+
+// Create implements Store: it writes a dot-prefixed temporary file, fsyncs it,
+// links it into place without replacing anything, and fsyncs the directory.
+func (d *Dir) Create(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final, _ := d.LocalPath(key)
+	dir := filepath.Dir(final)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("lake: creating %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(final)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("lake: staging %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeSync(tmp, data); err != nil {
+		return fmt.Errorf("lake: writing %s: %w", key, err)
+	}
+	// RENAME_NOREPLACE: os.Rename would silently replace a file another
+	// writer already put there.
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("lake: %s: %w", key, ErrExists)
+		}
+		return fmt.Errorf("lake: publishing %s: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+func writeSync(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("lake: syncing %s: %w", dir, err)
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// Open implements Store.
+func (d *Dir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	p, _ := d.LocalPath(key)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
+	}
+	return f, err
+}
+
+type fileReaderAt struct {
+	*os.File
+	size int64
+}
+
+func (f fileReaderAt) Size() int64 { return f.size }
+
+// ReadAt implements Store.
+func (d *Dir) ReadAt(ctx context.Context, key string) (ReaderAt, error) {
+	p, _ := d.LocalPath(key)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return fileReaderAt{File: f, size: st.Size()}, nil
+}
+
+// Delete implements Store.
+func (d *Dir) Delete(ctx context.Context, key string) error {
+	p, _ := d.LocalPath(key)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("lake: deleting %s: %w", key, err)
+	}
+	return nil
+}
+
+// List implements Store. WalkDir visits entries in lexical order, so keys come
+// out sorted.
+func (d *Dir) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	start := d.root
+	// Walk from the deepest directory the prefix names, then filter.
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		start = filepath.Join(d.root, filepath.FromSlash(prefix[:i]))
+	}
+	err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed while listing
+		}
+		if err != nil {
+			return err
+		}
+		return fn(Object{Key: key, Size: info.Size(), ModTime: info.ModTime()})
+	})
+	if err != nil {
+		return fmt.Errorf("lake: listing %q: %w", prefix, err)
+	}
+	return nil
+}
