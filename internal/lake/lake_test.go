@@ -120,6 +120,9 @@ func TestLayout(t *testing.T) {
 	if kv := HivePartitions(f.Key()); len(kv) != 2 || kv[0] != (KV{"dt", "2026-11-02"}) || kv[1] != (KV{"hr", "14"}) {
 		t.Fatalf("HivePartitions = %v", kv)
 	}
+	if kv := HivePartitions("root.parquet"); kv != nil {
+		t.Fatalf("HivePartitions(root key) = %v, want none", kv)
+	}
 	for key, want := range map[string]bool{f.Key(): true, "_dead_letters/x.json": false, "trades/dt=1/.x.tmp": false, TempKey(f.Key()): false} {
 		if IsData(key) != want {
 			t.Errorf("IsData(%q) = %v, want %v", key, !want, want)

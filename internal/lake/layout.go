@@ -97,6 +97,9 @@ func TempKey(key string) string {
 // "trades/dt=2026-11-02/hr=14/x.parquet" gives [{dt 2026-11-02} {hr 14}].
 func HivePartitions(key string) []KV {
 	parts := strings.Split(key, "/")
+	if len(parts) < 3 {
+		return nil // at the root or directly in a table folder
+	}
 	var kvs []KV
 	for _, p := range parts[1 : len(parts)-1] {
 		k, v, ok := strings.Cut(p, "=")

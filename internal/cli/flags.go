@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ticklake/ticklake/internal/kafka"
+	"github.com/ticklake/ticklake/internal/sim"
+)
+
+// defaultDataDir is where ticklake keeps its data unless told otherwise.
+const defaultDataDir = "ticklake-data"
+
+// pingTimeout bounds the check that --brokers answers.
+const pingTimeout = 10 * time.Second
+
+// kafkaFlags are the options of every Kafka client.
+type kafkaFlags struct {
+	brokers  []string
+	clientID string
+}
+
+func (k *kafkaFlags) add(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&k.brokers, "brokers", nil, "Kafka bootstrap brokers, host:port,... (required by produce and sink; without it up runs an embedded broker)")
+	fs.StringVar(&k.clientID, "kafka-client-id", "ticklake", "client id the Kafka clients announce")
+}
+
+func (k *kafkaFlags) config() kafka.ClientConfig {
+	return kafka.ClientConfig{Brokers: k.brokers, ClientID: k.clientID}
+}
+
+// requireBrokers is for stages that never start a broker themselves.
+func (k *kafkaFlags) requireBrokers() error {
+	if len(k.brokers) == 0 {
+		return fmt.Errorf("--brokers is required: give host:port of a Kafka broker (e.g. 127.0.0.1:9092 for `ticklake broker` or `ticklake up`)")
+	}
+	return nil
+}
+
+// locationFlags are the data dir and the lake and catalog locations that
+// default to places inside it.
+type locationFlags struct {
+	dataDir string
+	lake    string
+	catalog string
+}
+
+func (l *locationFlags) add(fs *pflag.FlagSet, lake, catalog bool) {
+	fs.StringVar(&l.dataDir, "data-dir", defaultDataDir, "directory for ticklake's data; sets the default lake and catalog locations")
+	if lake {
+		fs.StringVar(&l.lake, "lake", "", "lake location: a directory or file:///path (default <data-dir>/lake)")
+	}
+	if catalog {
+		fs.StringVar(&l.catalog, "catalog", "", "catalog: a path or sqlite:///abs/path (default <data-dir>/catalog.db)")
+	}
+}
+
+func (l *locationFlags) lakeURL() string {
+	if l.lake != "" {
+		return l.lake
+	}
+	return filepath.Join(l.dataDir, "lake")
+}
+
+func (l *locationFlags) catalogURL() string {
+	if l.catalog != "" {
+		return l.catalog
+	}
+	return filepath.Join(l.dataDir, "catalog.db")
+}
+
+// simFlags configure the simulator and the producer's pace.
+type simFlags struct {
+	seed     int64
+	symbols  string
+	speed    string
+	start    string
+	count    int64
+	duration time.Duration
+}
+
+func (s *simFlags) add(fs *pflag.FlagSet) {
+	fs.Int64Var(&s.seed, "seed", 1, "simulator seed: the same seed and flags give the same stream")
+	fs.StringVar(&s.symbols, "symbols", "", "symbols to simulate: a number N (the first N of the universe) or a comma-separated list (default all)")
+	fs.StringVar(&s.speed, "speed", "1", "simulated seconds per wall-clock second, or max for as fast as possible")
+	fs.StringVar(&s.start, "start", "", "simulated start: YYYY-MM-DD or RFC 3339 (default now)")
+	fs.Int64Var(&s.count, "count", 0, "stop after this many records in total (0 = no limit)")
+	fs.DurationVar(&s.duration, "duration", 0, "stop after this much simulated time (0 = no limit)")
+}
+
+// apply fills the simulator and producer configs.
+func (s *simFlags) apply(sc *sim.Config, pc *kafka.ProducerConfig) error {
+	sc.Seed = s.seed
+	speed, err := parseSpeed(s.speed)
+	if err != nil {
+		return err
+	}
+	pc.Speed, pc.Count, pc.Duration = speed, s.count, s.duration
+	if s.count < 0 || s.duration < 0 {
+		return fmt.Errorf("--count and --duration must not be negative")
+	}
+	if sc.Start, err = parseStart(s.start); err != nil {
+		return err
+	}
+	if sc.Symbols, err = parseSymbols(s.symbols); err != nil {
+		return err
+	}
+	return sc.Validate()
+}
+
+func parseSpeed(v string) (float64, error) {
+	if strings.EqualFold(v, "max") {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f != f {
+		return 0, fmt.Errorf("invalid --speed %q: give a positive number (1 = real time) or max", v)
+	}
+	return f, nil
+}
+
+func parseStart(v string) (time.Time, error) {
+	if v == "" {
+		return time.Now().UTC(), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid --start %q: use YYYY-MM-DD or an RFC 3339 timestamp", v)
+}
+
+func parseSymbols(v string) ([]string, error) {
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return splitList(strings.ToUpper(v)), nil
+	}
+	syms := sim.DefaultUniverse()
+	if n < 1 || n > len(syms) {
+		return nil, fmt.Errorf("invalid --symbols %d: the universe has %d symbols; give 1 to %d or a list", n, len(syms), len(syms))
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = syms[i].Symbol
+	}
+	return out, nil
+}
+
+// readToken returns the auth token from the flag or the token file.
+func readToken(token, file string) (string, error) {
+	if file == "" {
+		return token, nil
+	}
+	if token != "" {
+		return "", fmt.Errorf("give --auth-token or --auth-token-file, not both")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("reading --auth-token-file: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return "", fmt.Errorf("--auth-token-file %s is empty", file)
+	}
+	return t, nil
+}

@@ -1,0 +1,36 @@
+package kafka
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// producerMetrics are the producer loop's own metrics; kgo's client metrics
+// come from kprom, wired by the caller.
+type producerMetrics struct {
+	records *prometheus.CounterVec
+	errors  prometheus.Counter
+}
+
+func newProducerMetrics(reg prometheus.Registerer) (*producerMetrics, error) {
+	m := &producerMetrics{
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticklake_producer_records_total",
+			Help: "Records the broker acknowledged, by topic.",
+		}, []string{"topic"}),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_producer_errors_total",
+			Help: "Records that failed to produce.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.records, m.errors} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering producer metrics: %w", err)
+		}
+	}
+	return m, nil
+}

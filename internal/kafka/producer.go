@@ -1,0 +1,227 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/tick"
+)
+
+// Source yields events in non-decreasing event time; *sim.Sim is one.
+type Source interface {
+	Next() tick.Event
+}
+
+// ProducerConfig configures the producer loop.
+type ProducerConfig struct {
+	// Speed paces event time against the wall clock: 1 is real time, 10
+	// is ten simulated seconds per second, 0 is as fast as possible.
+	Speed float64
+	// Count stops the loop after this many records; 0 is unlimited.
+	Count int64
+	// Duration stops the loop once this much simulated time has passed
+	// since the first event; 0 is unlimited.
+	Duration time.Duration
+	// TopicTrades and TopicQuotes are the destination topics.
+	TopicTrades, TopicQuotes string
+	// FlushTimeout bounds the final flush after stopping; 0 means 10s.
+	FlushTimeout time.Duration
+}
+
+// DefaultProducerConfig returns a real-time, unbounded producer writing to
+// the default topics.
+func DefaultProducerConfig() ProducerConfig {
+	return ProducerConfig{Speed: 1, TopicTrades: tick.TopicTrades, TopicQuotes: tick.TopicQuotes, FlushTimeout: 10 * time.Second}
+}
+
+// Validate reports the first problem with c, naming the field and the fix.
+func (c ProducerConfig) Validate() error {
+	switch {
+	case c.Speed < 0 || math.IsNaN(c.Speed) || math.IsInf(c.Speed, 0):
+		return fmt.Errorf("kafka: producer speed %v; pass --speed 1 for real time, a larger factor, or max", c.Speed)
+	case c.Count < 0:
+		return fmt.Errorf("kafka: producer count %d; pass --count 0 for unlimited or a positive number", c.Count)
+	case c.Duration < 0:
+		return fmt.Errorf("kafka: producer duration %v; pass --duration 0 for unlimited or a positive duration", c.Duration)
+	case c.TopicTrades == "" || c.TopicQuotes == "":
+		return errors.New("kafka: producer topic names are empty; set both the trades and quotes topics")
+	case c.FlushTimeout < 0:
+		return fmt.Errorf("kafka: producer flush timeout %v; use 0 for the default or a positive duration", c.FlushTimeout)
+	}
+	return nil
+}
+
+// Producer pumps a Source into Kafka: key = symbol, value = wire JSON,
+// timestamp = event time, plus the produced-at header.
+type Producer struct {
+	cl      *kgo.Client
+	cfg     ProducerConfig
+	logger  *slog.Logger
+	metrics *producerMetrics
+
+	mu       sync.Mutex
+	produced map[string]int64
+	err      error
+	abort    context.CancelCauseFunc
+}
+
+// NewProducer returns a producer on cl. A nil logger discards logs; a nil
+// registerer registers no metrics.
+func NewProducer(cl *kgo.Client, cfg ProducerConfig, logger *slog.Logger, reg prometheus.Registerer) (*Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.FlushTimeout == 0 {
+		cfg.FlushTimeout = 10 * time.Second
+	}
+	if logger == nil {
+		logger = discardLogger()
+	}
+	m, err := newProducerMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Producer{cl: cl, cfg: cfg, logger: logger, metrics: m, produced: map[string]int64{}}, nil
+}
+
+// Produced returns how many records each topic acknowledged so far.
+func (p *Producer) Produced() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.produced)
+}
+
+// Run produces events from src until ctx is cancelled, Count or Duration is
+// reached, or a record fails. It then flushes what is buffered and returns
+// the first produce error, or nil. Call Run once.
+func (p *Producer) Run(ctx context.Context, src Source) error {
+	// Records are produced under a context the caller cannot cancel, so
+	// stopping flushes them instead of failing them; it is cancelled on the
+	// first error, or when the flush after stopping runs out of time.
+	pctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	p.mu.Lock()
+	p.abort = cancel
+	p.mu.Unlock()
+	done := make(chan struct{})
+	defer close(done)
+	go p.bound(ctx, done, cancel)
+
+	n := p.loop(ctx, pctx, src)
+	flushErr := p.flush(pctx)
+	if err := p.firstErr(); err != nil {
+		return err
+	}
+	p.logger.Info("producer stopped", "records", n, "produced", p.Produced())
+	return flushErr
+}
+
+// bound cancels producing FlushTimeout after ctx is done, so a Produce
+// blocked on a full buffer or a stuck flush cannot outlive shutdown.
+func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel context.CancelCauseFunc) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(p.cfg.FlushTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		cancel(fmt.Errorf("flushing timed out after %v", p.cfg.FlushTimeout))
+	}
+}
+
+// loop produces until a stop condition and returns how many records it
+// handed to the client.
+func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
+	var (
+		n                   int64
+		simStart, wallStart time.Time
+		pacer               = newPacer(p.cfg.Speed)
+	)
+	defer pacer.stop()
+	for p.cfg.Count == 0 || n < p.cfg.Count {
+		if ctx.Err() != nil || pctx.Err() != nil {
+			break
+		}
+		ev := src.Next()
+		if n == 0 {
+			simStart, wallStart = ev.Time(), time.Now()
+		}
+		elapsed := ev.Time().Sub(simStart)
+		if p.cfg.Duration > 0 && elapsed >= p.cfg.Duration {
+			break
+		}
+		if !pacer.wait(ctx, wallStart, elapsed) {
+			break
+		}
+		p.cl.Produce(pctx, p.record(ev), p.promise)
+		n++
+	}
+	return n
+}
+
+func (p *Producer) record(ev tick.Event) *kgo.Record {
+	topic := p.cfg.TopicQuotes
+	if ev.Trade != nil {
+		topic = p.cfg.TopicTrades
+	}
+	return &kgo.Record{
+		Topic:     topic,
+		Key:       []byte(ev.Key()),
+		Value:     ev.AppendJSON(nil),
+		Timestamp: ev.Time(),
+		Headers: []kgo.RecordHeader{{
+			Key:   tick.HeaderProducedAt,
+			Value: strconv.AppendInt(nil, time.Now().UnixNano(), 10),
+		}},
+	}
+}
+
+// promise runs serially for every record once the broker answers.
+func (p *Producer) promise(r *kgo.Record, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.metrics.errors.Inc()
+		if p.err == nil {
+			p.err = fmt.Errorf("producing to topic %s: %w", r.Topic, err)
+			p.logger.Error("producing failed; stopping", "topic", r.Topic, "err", err)
+			p.abort(p.err)
+		}
+		return
+	}
+	p.produced[r.Topic]++
+	p.metrics.records.WithLabelValues(r.Topic).Inc()
+}
+
+func (p *Producer) firstErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// flush waits for buffered records with a fresh bounded context.
+func (p *Producer) flush(pctx context.Context) error {
+	fctx, cancel := context.WithTimeout(pctx, p.cfg.FlushTimeout)
+	defer cancel()
+	if err := p.cl.Flush(fctx); err != nil {
+		if cause := context.Cause(fctx); cause != nil {
+			err = cause
+		}
+		return fmt.Errorf("flushing produced records: %w", err)
+	}
+	return nil
+}

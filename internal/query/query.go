@@ -1,0 +1,240 @@
+// Package query runs SQL over the catalog's tables with an embedded DuckDB.
+//
+// Every catalog table becomes a DuckDB view over its Parquet files, named by
+// the table (and reachable as database.table); views are rebuilt only when the
+// table's schema or file set changes. The engine accepts read statements only
+// and turns every value into a JSON-safe form (see Result).
+//
+// It owns no data: files come from the lake, their list and schema from the
+// catalog. It knows no HTTP and no CLI.
+package query
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ticklake/ticklake/internal/catalog"
+	"github.com/ticklake/ticklake/internal/lake"
+)
+
+// Config tunes the engine. Zero fields take the defaults of DefaultConfig.
+type Config struct {
+	// Database is the catalog database whose tables are queried; it is also
+	// the DuckDB schema holding the views.
+	Database string
+	// Timeout bounds every query, planning and execution together.
+	Timeout time.Duration
+	// MemoryLimit caps DuckDB's memory, e.g. "2GB"; empty leaves DuckDB's
+	// default (80% of RAM).
+	MemoryLimit string
+	// Threads caps DuckDB's worker threads; 0 leaves DuckDB's default (all
+	// cores).
+	Threads int
+	// MaxRows caps the rows a result holds; further rows are dropped and
+	// Stats.Truncated is set.
+	MaxRows int
+}
+
+// DefaultConfig returns the defaults: the default database, a 60 s timeout
+// and at most 100 000 rows per result.
+func DefaultConfig() Config {
+	return Config{
+		Database: catalog.DefaultDatabase,
+		Timeout:  60 * time.Second,
+		MaxRows:  100_000,
+	}
+}
+
+var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Database == "" {
+		c.Database = d.Database
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = d.Timeout
+	}
+	if c.MaxRows <= 0 {
+		c.MaxRows = d.MaxRows
+	}
+	return c
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.Database != "" && !identRE.MatchString(c.Database) {
+		return fmt.Errorf("query: database name %q must match [a-z_][a-z0-9_]*; pick a plain lower-case name", c.Database)
+	}
+	if c.Threads < 0 {
+		return fmt.Errorf("query: threads %d is negative; use 0 for all cores", c.Threads)
+	}
+	return nil
+}
+
+// Engine runs SQL over the catalog's tables. It is safe for concurrent use.
+type Engine struct {
+	cat    catalog.Catalog
+	store  lake.Store
+	cfg    Config
+	logger *slog.Logger
+	db     *sql.DB
+
+	mu    sync.Mutex // guards views and serialises their refresh
+	views map[string]view
+}
+
+// Open starts an in-memory DuckDB reading the lake's files directly. It needs
+// a lake with local paths (the local directory store).
+func Open(cat catalog.Catalog, store lake.Store, cfg Config, logger *slog.Logger) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	root, ok := store.LocalPath("")
+	if !ok {
+		return nil, fmt.Errorf("query: the embedded engine reads local lakes only and %s has no local path; use a directory lake (remote lakes come later)", store.URL())
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, db: db, views: map[string]view{}}
+	if err := e.configure(root); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// openDB opens the in-memory database; every connection creates the
+// database's schema and puts it first on the search path, so both "trades"
+// and "ticklake.trades" resolve.
+func openDB(cfg Config) (*sql.DB, error) {
+	initSQL := fmt.Sprintf(`CREATE SCHEMA IF NOT EXISTS %s; SET search_path = '%s,main'`, cfg.Database, cfg.Database)
+	connector, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(context.Background(), initSQL, nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query: starting DuckDB: %w", err)
+	}
+	return sql.OpenDB(connector), nil
+}
+
+// configure applies the global settings. External access is switched off
+// last, leaving only the lake root readable: user SQL cannot read or write
+// files elsewhere.
+func (e *Engine) configure(root string) error {
+	stmts := []string{
+		`SET GLOBAL TimeZone = 'UTC'`,
+		`SET GLOBAL autoinstall_known_extensions = false`,
+		`SET GLOBAL autoload_known_extensions = false`,
+	}
+	if e.cfg.MemoryLimit != "" {
+		stmts = append(stmts, fmt.Sprintf(`SET GLOBAL memory_limit = %s`, quoteLiteral(e.cfg.MemoryLimit)))
+	}
+	if e.cfg.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf(`SET GLOBAL threads = %d`, e.cfg.Threads))
+	}
+	stmts = append(stmts,
+		fmt.Sprintf(`SET GLOBAL allowed_directories = [%s]`, quoteLiteral(root)),
+		`SET GLOBAL enable_external_access = false`)
+	for _, s := range stmts {
+		if _, err := e.db.Exec(s); err != nil {
+			return fmt.Errorf("query: configuring DuckDB (%s): %s", s, oneLine(err.Error(), ""))
+		}
+	}
+	return nil
+}
+
+// Close releases the database.
+func (e *Engine) Close() error {
+	if err := e.db.Close(); err != nil {
+		return fmt.Errorf("query: closing DuckDB: %w", err)
+	}
+	return nil
+}
+
+// Query refreshes the views from the catalog, checks that sql is a single
+// read statement and runs it within the configured timeout.
+//
+// Errors wrap ErrBadQuery when the statement is at fault (syntax, unknown
+// names, refused statements) and ErrTimeout when it ran out of time; their
+// text is one line.
+func (e *Engine) Query(ctx context.Context, sql string) (*Result, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	if strings.TrimSpace(sql) == "" {
+		return nil, fmt.Errorf("query: empty statement; send one SELECT: %w", ErrBadQuery)
+	}
+	if err := e.refresh(ctx); err != nil {
+		return nil, e.wrapCtx(ctx, err)
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, e.wrapCtx(ctx, fmt.Errorf("query: getting a connection: %w", err))
+	}
+	defer conn.Close()
+	planStart := time.Now()
+	if err := checkReadOnly(conn, sql); err != nil {
+		return nil, e.wrapCtx(ctx, err)
+	}
+	planning := time.Since(planStart)
+	res, err := e.run(ctx, conn, sql)
+	if err != nil {
+		return nil, e.wrapCtx(ctx, err)
+	}
+	res.Stats.PlanningMs = ms(planning)
+	res.Stats.FilesScanned, res.Stats.BytesScanned = e.scanned(referencedTables(ctx, conn, sql, e.cfg.Database))
+	res.Stats.ElapsedMs = ms(time.Since(start))
+	return res, nil
+}
+
+// run executes the statement and converts its rows.
+func (e *Engine) run(ctx context.Context, conn *sql.Conn, query string) (*Result, error) {
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, badQuery(err, query)
+	}
+	defer rows.Close()
+	res, err := collect(rows, e.cfg.MaxRows)
+	if err != nil {
+		return nil, badQuery(err, query)
+	}
+	return res, nil
+}
+
+// wrapCtx turns an error caused by the deadline into ErrTimeout.
+func (e *Engine) wrapCtx(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("query: timed out after %s; narrow the query (filter on dt/hr, add LIMIT) or raise the query timeout: %w", e.cfg.Timeout, ErrTimeout)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("query: %w", ctx.Err())
+	}
+	return err
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// quoteLiteral quotes s as a SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// quoteIdent quotes s as a SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

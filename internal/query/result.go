@@ -1,0 +1,86 @@
+package query
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// Result is a query's answer. Its rows are JSON-safe, so that it marshals
+// without error and a JavaScript client reads every value exactly:
+//
+//   - TIMESTAMP, TIMESTAMP_NS and TIMESTAMPTZ: RFC 3339 strings in UTC with
+//     up to nine fractional digits ("2026-11-02T14:30:00.123456789Z");
+//   - DATE: "YYYY-MM-DD"; TIME: "15:04:05.999999999";
+//   - DOUBLE/FLOAT NaN and ±Inf: null;
+//   - integers (of any width, HUGEINT and UBIGINT included) beyond ±2^53:
+//     decimal strings, smaller ones numbers;
+//   - DECIMAL: a JSON number (json.Number) up to 15 digits wide, a decimal
+//     string beyond;
+//   - BLOB: standard base64; UUID: its canonical string;
+//   - INTERVAL: {"months":m,"days":d,"micros":us};
+//   - LIST/ARRAY: arrays, STRUCT: objects, MAP: objects keyed by the
+//     key's text; all converted recursively (nested time values lose their
+//     column type and are written as RFC 3339, or as a time of day when
+//     they carry no date);
+//   - NULL: null.
+type Result struct {
+	Columns []Column `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+	Stats   Stats    `json:"stats"`
+}
+
+// Column names one result column and its DuckDB type (VARCHAR,
+// TIMESTAMP_NS, DECIMAL(18,3), INTEGER[], ...).
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Stats describes a query's cost. FilesScanned and BytesScanned add up the
+// files of every catalog table the statement names (partition pruning is
+// not reflected yet).
+type Stats struct {
+	PlanningMs   float64 `json:"planning_ms"`
+	ElapsedMs    float64 `json:"elapsed_ms"`
+	RowsReturned int64   `json:"rows_returned"`
+	FilesScanned int     `json:"files_scanned"`
+	BytesScanned int64   `json:"bytes_scanned"`
+	// Truncated is set when the result hit the row cap (Config.MaxRows).
+	Truncated bool `json:"truncated"`
+}
+
+// collect reads up to maxRows rows, converting each value.
+func collect(rows *sql.Rows, maxRows int) (*Result, error) {
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("reading columns: %w", err)
+	}
+	res := &Result{Columns: make([]Column, len(types)), Rows: [][]any{}}
+	for i, t := range types {
+		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
+	}
+	vals := make([]any, len(types))
+	ptrs := make([]any, len(types))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if len(res.Rows) >= maxRows {
+			res.Stats.Truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("reading a row: %w", err)
+		}
+		row := make([]any, len(vals))
+		for i, v := range vals {
+			row[i] = safeColumn(res.Columns[i].Type, v)
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	res.Stats.RowsReturned = int64(len(res.Rows))
+	return res, nil
+}

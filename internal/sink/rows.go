@@ -1,0 +1,88 @@
+package sink
+
+import (
+	"cmp"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/tick"
+)
+
+// ts is TIMESTAMP(NANOS) with isAdjustedToUTC=false ("local"): DuckDB reads a
+// UTC-adjusted nanosecond timestamp as a microsecond TIMESTAMPTZ and drops the
+// nanoseconds, while it keeps them for a plain TIMESTAMP_NS. The values are
+// still UTC.
+
+// tradeRow is one row of the trades table.
+type tradeRow struct {
+	Symbol         string   `parquet:"symbol,dict"`
+	Ts             int64    `parquet:"ts,timestamp(nanosecond:local)"`
+	Price          float64  `parquet:"price"`
+	Size           int64    `parquet:"size"`
+	Exchange       string   `parquet:"exchange,dict"`
+	Conditions     []string `parquet:"conditions,list" parquet-element:",dict"`
+	Side           string   `parquet:"side,dict"`
+	Seq            int64    `parquet:"seq"`
+	KafkaPartition int32    `parquet:"_kafka_partition"`
+	KafkaOffset    int64    `parquet:"_kafka_offset"`
+	IngestTime     int64    `parquet:"_ingest_time,timestamp(microsecond)"`
+}
+
+// quoteRow is one row of the quotes table.
+type quoteRow struct {
+	Symbol         string  `parquet:"symbol,dict"`
+	Ts             int64   `parquet:"ts,timestamp(nanosecond:local)"`
+	Bid            float64 `parquet:"bid"`
+	BidSize        int64   `parquet:"bid_size"`
+	Ask            float64 `parquet:"ask"`
+	AskSize        int64   `parquet:"ask_size"`
+	Exchange       string  `parquet:"exchange,dict"`
+	Seq            int64   `parquet:"seq"`
+	KafkaPartition int32   `parquet:"_kafka_partition"`
+	KafkaOffset    int64   `parquet:"_kafka_offset"`
+	IngestTime     int64   `parquet:"_ingest_time,timestamp(microsecond)"`
+}
+
+// newTable returns the table for a topic's records, or nil when the topic has
+// no schema yet.
+func newTable(topic string) table {
+	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
+	switch topic {
+	case tick.TopicTrades:
+		return newRowTable(decodeTradeRow, func(a, b tradeRow) int {
+			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
+		}, bySymbolTs...)
+	case tick.TopicQuotes:
+		return newRowTable(decodeQuoteRow, func(a, b quoteRow) int {
+			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
+		}, bySymbolTs...)
+	}
+	return nil
+}
+
+func decodeTradeRow(r *kgo.Record, ingest time.Time) (tradeRow, error) {
+	t, err := tick.DecodeTrade(r.Value)
+	if err != nil {
+		return tradeRow{}, err
+	}
+	return tradeRow{
+		Symbol: t.Symbol, Ts: t.Ts, Price: t.Price, Size: t.Size, Exchange: t.Exchange,
+		Conditions: t.Conditions, Side: t.Side, Seq: t.Seq,
+		KafkaPartition: r.Partition, KafkaOffset: r.Offset, IngestTime: ingest.UnixMicro(),
+	}, nil
+}
+
+func decodeQuoteRow(r *kgo.Record, ingest time.Time) (quoteRow, error) {
+	q, err := tick.DecodeQuote(r.Value)
+	if err != nil {
+		return quoteRow{}, err
+	}
+	return quoteRow{
+		Symbol: q.Symbol, Ts: q.Ts, Bid: q.Bid, BidSize: q.BidSize, Ask: q.Ask, AskSize: q.AskSize,
+		Exchange: q.Exchange, Seq: q.Seq,
+		KafkaPartition: r.Partition, KafkaOffset: r.Offset, IngestTime: ingest.UnixMicro(),
+	}, nil
+}
