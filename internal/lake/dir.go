@@ -52,6 +52,53 @@ func (d *Dir) LocalPath(key string) (string, bool) {
 // Close implements Store.
 func (d *Dir) Close() error { return nil }
 
+// Put implements Store: like Create, but the rename replaces what is there.
+func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final, _ := d.LocalPath(key)
+	dir := filepath.Dir(final)
+	tmp, err := d.stage(dir, final, data)
+	if err != nil {
+		return fmt.Errorf("lake: writing %s: %w", key, err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("lake: publishing %s: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+// stage writes data to a fsynced, dot-prefixed temporary file beside final.
+func (d *Dir) stage(dir, final string, data []byte) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(final)+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	if err := writeSync(tmp, data); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
+}
+
+// Stat implements Store.
+func (d *Dir) Stat(ctx context.Context, key string) (Object, error) {
+	p, _ := d.LocalPath(key)
+	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Object{}, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return Object{}, fmt.Errorf("lake: %s: %w", key, err)
+	}
+	return Object{Key: key, Size: info.Size(), ModTime: info.ModTime()}, nil
+}
+
 // Create implements Store: it writes a dot-prefixed temporary file, fsyncs it,
 // links it into place without replacing anything, and fsyncs the directory.
 func (d *Dir) Create(ctx context.Context, key string, data []byte) error {
@@ -60,20 +107,14 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte) error {
 	}
 	final, _ := d.LocalPath(key)
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("lake: creating %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(final)+".*.tmp")
+	tmp, err := d.stage(dir, final, data)
 	if err != nil {
-		return fmt.Errorf("lake: staging %s: %w", key, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeSync(tmp, data); err != nil {
 		return fmt.Errorf("lake: writing %s: %w", key, err)
 	}
+	defer os.Remove(tmp)
 	// RENAME_NOREPLACE: os.Rename would silently replace a file another
 	// writer already put there.
-	if err := unix.Renameat2(unix.AT_FDCWD, tmp.Name(), unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, final, unix.RENAME_NOREPLACE); err != nil {
 		if errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("lake: %s: %w", key, ErrExists)
 		}

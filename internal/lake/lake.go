@@ -38,6 +38,11 @@ type Store interface {
 	// never see a partial object, and an existing object is never replaced
 	// (ErrExists).
 	Create(ctx context.Context, key string, data []byte) error
+	// Put stores data under key atomically, replacing any object there.
+	// Only for small mutable objects (pointers, state), never for data.
+	Put(ctx context.Context, key string, data []byte) error
+	// Stat describes one object, or returns ErrNotExist.
+	Stat(ctx context.Context, key string) (Object, error)
 	// Open returns a reader for the whole object.
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	// ReadAt returns a random-access reader over the object, for footers.

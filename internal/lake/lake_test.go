@@ -40,6 +40,18 @@ func TestCreateNeverReplaces(t *testing.T) {
 	if b, _ := io.ReadAll(r); string(b) != "first" {
 		t.Fatalf("content = %q, want the first write", b)
 	}
+	if err := d.Put(ctx, "_state/p", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, "_state/p", []byte("22")); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Stat(ctx, "_state/p"); err != nil || o.Size != 2 {
+		t.Fatalf("Stat after two Puts = %+v, %v; want size 2", o, err)
+	}
+	if _, err := d.Stat(ctx, "nope"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("Stat(missing) = %v, want ErrNotExist", err)
+	}
 	// No temporary file is left behind.
 	entries, _ := os.ReadDir(filepath.Join(d.Root(), "trades/dt=2026-11-02/hr=14"))
 	if len(entries) != 1 {
