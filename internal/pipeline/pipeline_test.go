@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+
 	"github.com/ticklake/ticklake/internal/query"
 )
 
@@ -85,9 +87,26 @@ func TestUpEndToEndExactlyOnce(t *testing.T) {
 	p := newTestPipeline(t, dir)
 	cancel, done := runInBackground(p)
 	defer cancel()
-	waitFor(t, "trades and quotes in the lake", 60*time.Second, func() bool {
-		st := p.sink.Stats()
-		return st.Topics["trades"].Written > 100 && st.Topics["quotes"].Written > 100
+	// Run until both topics have files in two hourly partitions (the
+	// simulated clock crosses 16:00 UTC), so flushes split ranges by hour.
+	waitFor(t, "trades and quotes in two hourly partitions", 60*time.Second, func() bool {
+		for _, table := range []string{"trades", "quotes"} {
+			res, err := p.engine.Query(context.Background(), "SELECT count(DISTINCT hr) FROM "+table)
+			if err != nil || toInt(t, res.Rows[0][0]) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	// The embedded broker forgets what the sink has committed.
+	waitFor(t, "committed records trimmed from the broker", 30*time.Second, func() bool {
+		starts, err := p.admin.ListStartOffsets(context.Background(), "trades")
+		if err != nil {
+			return false
+		}
+		var trimmed int64
+		starts.Each(func(o kadm.ListedOffset) { trimmed += o.Offset })
+		return trimmed > 0
 	})
 	base := p.Info().HTTP
 	resp, err := http.Get(base + "/metrics")
@@ -126,6 +145,9 @@ func TestUpEndToEndExactlyOnce(t *testing.T) {
 		})
 	}
 	syms := p.sim.Symbols()
+	if len(syms) < 20 {
+		t.Fatalf("default universe has %d symbols, want at least 20", len(syms))
+	}
 	res, err := p.engine.Query(context.Background(), "SELECT symbol, count(*), min(price), max(price) FROM trades GROUP BY 1 ORDER BY 1")
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +195,65 @@ func toInt(t *testing.T, v any) int64 {
 	}
 	t.Fatalf("unexpected %T %v", v, v)
 	return 0
+}
+
+// TestUpRestartKeepsEveryRecordOnce stops `up` and starts it again on the
+// same data dir: the broker's log, the group's offsets and the catalog
+// persist, so the lake ends with every record of both runs exactly once.
+func TestUpRestartKeepsEveryRecordOnce(t *testing.T) {
+	dir := t.TempDir()
+	total := map[string]int64{}
+	for run := range 2 {
+		p := newTestPipeline(t, dir)
+		cancel, done := runInBackground(p)
+		waitFor(t, "records written", 60*time.Second, func() bool {
+			st := p.sink.Stats()
+			return st.Topics["trades"].Written > 50 && st.Topics["quotes"].Written > 50
+		})
+		cancel()
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("run %d: %v", run, r.err)
+		}
+		for topic, n := range r.sum.Produced {
+			total[topic] += n
+		}
+		if run == 1 {
+			for _, topic := range []string{"trades", "quotes"} {
+				assertExactlyOnce(t, p.engine, topic, total[topic])
+			}
+		}
+		p.Close()
+	}
+}
+
+func TestStartRefusesBadSetup(t *testing.T) {
+	busy := newTestPipeline(t, t.TempDir())
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"http port in use", func(c *Config) { c.HTTP.Addr = strings.TrimPrefix(busy.Info().HTTP, "http://") }, "address already in use"},
+		{"kafka port in use", func(c *Config) { c.KafkaListen = busy.Info().Brokers[0] }, "address already in use"},
+		{"unwritable data dir", func(c *Config) { c.DataDir = "/proc/ticklake" }, "data dir"},
+		{"open HTTP without token", func(c *Config) { c.HTTP.Addr = "0.0.0.0:0" }, "--auth-token"},
+		{"unreachable brokers", func(c *Config) { c.Kafka.Brokers = []string{"127.0.0.1:1"} }, "cannot reach Kafka"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.DataDir = t.TempDir()
+			cfg.KafkaListen, cfg.HTTP.Addr = "127.0.0.1:0", "127.0.0.1:0"
+			tc.edit(&cfg)
+			p, err := Start(context.Background(), cfg, nil)
+			if err == nil {
+				p.Close()
+				t.Fatal("Start succeeded")
+			}
+			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Start error = %q, want one line containing %q", err, tc.want)
+			}
+		})
+	}
 }

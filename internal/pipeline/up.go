@@ -49,14 +49,8 @@ type Pipeline struct {
 }
 
 // Start opens everything `ticklake up` needs. Close releases it; Run uses it.
-func Start(ctx context.Context, cfg Config, log *slog.Logger) (p *Pipeline, err error) {
-	p = &Pipeline{cfg: cfg, log: logger(log), reg: prometheus.NewRegistry(), started: time.Now()}
-	defer func() {
-		if err != nil {
-			p.Close()
-			p = nil
-		}
-	}()
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Pipeline, error) {
+	p := &Pipeline{cfg: cfg, log: logger(log), reg: prometheus.NewRegistry(), started: time.Now()}
 	if err := p.cfg.resolve(); err != nil {
 		return nil, err
 	}
@@ -64,6 +58,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (p *Pipeline, err 
 	steps := []func(context.Context) error{p.startKafka, p.openLake, p.openCatalog, p.openSink, p.openProducer, p.openQuery, p.openWeb}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
+			p.Close()
 			return nil, err
 		}
 	}
