@@ -60,6 +60,13 @@ var migrations = []string{
 		PRIMARY KEY (table_id, key)
 	);
 	CREATE INDEX files_partition ON files(partition_id);`,
+	`CREATE TABLE crawls (
+		id       INTEGER PRIMARY KEY,
+		database TEXT NOT NULL,
+		started  TEXT NOT NULL,
+		report   TEXT NOT NULL
+	);
+	CREATE INDEX crawls_database ON crawls(database, id);`,
 }
 
 // migrate applies the migrations the file has not seen, in one transaction.

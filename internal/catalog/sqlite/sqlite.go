@@ -33,7 +33,7 @@ type Catalog struct {
 	path string
 }
 
-var _ catalog.Catalog = (*Catalog)(nil)
+var _ catalog.Manager = (*Catalog)(nil)
 
 // Open opens the catalog at path for reading and writing, creating the file,
 // its parent directories and its schema as needed.
