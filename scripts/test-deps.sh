@@ -18,3 +18,16 @@ apt_install() {
 # embedded broker speaks the protocol.
 command -v kcat >/dev/null 2>&1 || apt_install kcat
 echo "export TICKLAKE_TEST_KCAT=$(command -v kcat)"
+
+# --- versitygw (owner: lake/S3) ---------------------------------------------
+# A real S3 server for the lake's S3 backend and the sink's S3 tests
+# (internal/lake/s3test starts one per test). Built from source with the Go
+# toolchain into a cache dir; rebuilt only when the pinned version is missing.
+VERSITYGW_VERSION=v1.8.0
+VERSITYGW_BIN_DIR="${TICKLAKE_CACHE_DIR:-$HOME/.cache/ticklake}/bin/versitygw-$VERSITYGW_VERSION"
+if [ ! -x "$VERSITYGW_BIN_DIR/versitygw" ]; then
+  mkdir -p "$VERSITYGW_BIN_DIR"
+  GOBIN="$VERSITYGW_BIN_DIR" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2
+fi
+echo "export TICKLAKE_TEST_VERSITYGW=$VERSITYGW_BIN_DIR/versitygw"
+# --- end versitygw -----------------------------------------------------------

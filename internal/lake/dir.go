@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -90,7 +92,7 @@ func (d *Dir) stage(dir, final string, data []byte) (string, error) {
 func (d *Dir) Stat(ctx context.Context, key string) (Object, error) {
 	p, _ := d.LocalPath(key)
 	info, err := os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && info.IsDir()) {
 		return Object{}, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
 	}
 	if err != nil {
@@ -141,12 +143,11 @@ func syncDir(dir string) error {
 
 // Open implements Store.
 func (d *Dir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	p, _ := d.LocalPath(key)
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
+	f, err := d.ReadAt(ctx, key)
+	if err != nil {
+		return nil, err
 	}
-	return f, err
+	return f.(fileReaderAt).File, nil
 }
 
 type fileReaderAt struct {
@@ -171,6 +172,10 @@ func (d *Dir) ReadAt(ctx context.Context, key string) (ReaderAt, error) {
 		f.Close()
 		return nil, err
 	}
+	if st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("lake: %s: %w", key, ErrNotExist)
+	}
 	return fileReaderAt{File: f, size: st.Size()}, nil
 }
 
@@ -183,46 +188,65 @@ func (d *Dir) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// List implements Store. WalkDir visits entries in lexical order, so keys come
-// out sorted.
+// List implements Store. Keys come out in byte order of the whole key, as
+// S3 lists them: each directory's entries are sorted with a directory
+// standing for its name plus "/" ("a-b" before "a/c").
 func (d *Dir) List(ctx context.Context, prefix string, fn func(Object) error) error {
-	start := d.root
+	rel := ""
 	// Walk from the deepest directory the prefix names, then filter.
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
-		start = filepath.Join(d.root, filepath.FromSlash(prefix[:i]))
+		rel = prefix[:i]
 	}
-	err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if e.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(d.root, p)
-		if err != nil {
-			return err
-		}
-		key := filepath.ToSlash(rel)
-		if !strings.HasPrefix(key, prefix) {
-			return nil
-		}
-		info, err := e.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // removed while listing
-		}
-		if err != nil {
-			return err
-		}
-		return fn(Object{Key: key, Size: info.Size(), ModTime: info.ModTime()})
-	})
-	if err != nil {
+	if err := d.walk(ctx, rel, prefix, fn); err != nil {
 		return fmt.Errorf("lake: listing %q: %w", prefix, err)
 	}
 	return nil
+}
+
+// walk lists the directory rel (a slash-separated key prefix) in key order.
+func (d *Dir) walk(ctx context.Context, rel, prefix string, fn func(Object) error) error {
+	entries, err := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // the prefix names nothing, or it was removed while listing
+	}
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return sortName(entries[i]) < sortName(entries[j]) })
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key := path.Join(rel, e.Name())
+		if e.IsDir() {
+			dirKey := key + "/"
+			if strings.HasPrefix(dirKey, prefix) || strings.HasPrefix(prefix, dirKey) {
+				if err := d.walk(ctx, key, prefix, fn); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed while listing
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(Object{Key: key, Size: info.Size(), ModTime: info.ModTime()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortName(e fs.DirEntry) string {
+	if e.IsDir() {
+		return e.Name() + "/"
+	}
+	return e.Name()
 }

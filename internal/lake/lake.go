@@ -3,8 +3,8 @@
 // engine: writers (the sink) and readers (the crawler, the query engine) meet
 // only in the layout defined here.
 //
-// A lake is opened from a URL: a path or file:// URL now; s3:// comes later
-// behind the same Store interface.
+// A lake is opened from a URL with Open or OpenWith: a path or file:// URL
+// (Dir) or s3://bucket/prefix (S3), both behind the same Store interface.
 package lake
 
 import (
@@ -68,10 +68,35 @@ type ReaderAt interface {
 	Size() int64
 }
 
-// Open opens the lake named by rawURL: a file system path or a file:// URL.
+// Options configure the backends that need more than a URL. The zero value
+// suits local directories and AWS S3 with the standard configuration.
+type Options struct {
+	// S3Endpoint is the base URL of an S3-compatible server
+	// (http://127.0.0.1:7070); empty means AWS.
+	S3Endpoint string
+	// S3Region signs requests; empty means the AWS configuration's region,
+	// else us-east-1.
+	S3Region string
+	// S3PathStyle addresses buckets as endpoint/bucket rather than
+	// bucket.endpoint, as most S3-compatible servers need.
+	S3PathStyle bool
+	// S3MaxAttempts bounds the attempts of one S3 request (0 = 8).
+	S3MaxAttempts int
+	// S3AttemptTimeout bounds one attempt: the wait for response headers and
+	// the silence tolerated while reading a body (0 = 30s).
+	S3AttemptTimeout time.Duration
+}
+
+// Open opens the lake named by rawURL with default Options.
 func Open(rawURL string) (Store, error) {
+	return OpenWith(rawURL, Options{})
+}
+
+// OpenWith opens the lake named by rawURL: a file system path, a file:// URL
+// or s3://bucket/prefix.
+func OpenWith(rawURL string, o Options) (Store, error) {
 	if rawURL == "" {
-		return nil, errors.New("lake: empty location; set --lake to a directory or file:// URL")
+		return nil, errors.New("lake: empty location; set --lake to a directory, file:///path or s3://bucket/prefix")
 	}
 	if !strings.Contains(rawURL, "://") {
 		return OpenDir(rawURL)
@@ -86,8 +111,10 @@ func Open(rawURL string) (Store, error) {
 			return nil, fmt.Errorf("lake: file URL %q names host %q; use file:///absolute/path", rawURL, u.Host)
 		}
 		return OpenDir(u.Path)
+	case "s3":
+		return OpenS3(u, o)
 	default:
-		return nil, fmt.Errorf("lake: unsupported scheme %q in %q; use a directory or file:///path", u.Scheme, rawURL)
+		return nil, fmt.Errorf("lake: unsupported scheme %q in %q; use a directory, file:///path or s3://bucket/prefix", u.Scheme, rawURL)
 	}
 }
 

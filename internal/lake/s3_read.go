@@ -1,0 +1,170 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Open implements Store. The reader survives a broken or stalled body: it
+// resumes with a ranged GET from where it stopped, pinned to the object's
+// ETag so that it never splices two versions of a replaced object.
+func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	r := &objectReader{s: s, ctx: ctx, key: key}
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// objectReader reads one object, reopening it after a failed read.
+type objectReader struct {
+	s        *S3
+	ctx      context.Context
+	key      string
+	etag     string
+	off      int64
+	failures int
+	body     io.ReadCloser
+	cancel   context.CancelFunc
+	idle     *time.Timer
+}
+
+func (r *objectReader) open() error {
+	ctx, cancel := context.WithCancel(r.ctx)
+	in := &s3.GetObjectInput{Bucket: &r.s.bucket, Key: aws.String(r.s.key(r.key))}
+	if r.etag != "" {
+		in.IfMatch = aws.String(r.etag)
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
+	}
+	out, err := r.s.client.GetObject(ctx, in)
+	if err != nil {
+		cancel()
+		return r.s.explain("reading", r.key, err)
+	}
+	r.etag, r.body, r.cancel = aws.ToString(out.ETag), out.Body, cancel
+	// A body that goes silent for a whole attempt timeout is cut, and Read
+	// resumes it like any broken body.
+	r.idle = time.AfterFunc(r.s.timeout, cancel)
+	return nil
+}
+
+// Read implements io.Reader.
+func (r *objectReader) Read(p []byte) (int, error) {
+	for {
+		if r.body == nil {
+			if err := r.open(); err != nil {
+				return 0, err
+			}
+		}
+		n, err := r.body.Read(p)
+		r.idle.Reset(r.s.timeout)
+		r.off += int64(n)
+		if err == nil || err == io.EOF || n > 0 {
+			return n, err
+		}
+		r.closeBody()
+		r.failures++
+		if r.ctx.Err() != nil || r.failures >= r.s.maxAttempts {
+			return 0, fmt.Errorf("lake: reading %s at byte %d: %w", r.key, r.off, err)
+		}
+		if err := r.s.backoff(r.ctx, r.failures, err); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (r *objectReader) closeBody() {
+	if r.body != nil {
+		r.idle.Stop()
+		r.body.Close()
+		r.cancel()
+		r.body = nil
+	}
+}
+
+// Close implements io.Closer.
+func (r *objectReader) Close() error {
+	r.closeBody()
+	return nil
+}
+
+// ReadAt implements Store: the size and ETag come from one HEAD, and every
+// ReadAt is a ranged GET pinned to that ETag.
+func (s *S3) ReadAt(ctx context.Context, key string) (ReaderAt, error) {
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(key))})
+	if err != nil {
+		return nil, s.explain("reading", key, err)
+	}
+	return &rangeReader{s: s, ctx: ctx, key: key, etag: aws.ToString(out.ETag), size: aws.ToInt64(out.ContentLength)}, nil
+}
+
+// rangeReader is an io.ReaderAt over ranged GETs; safe for concurrent use.
+type rangeReader struct {
+	s    *S3
+	ctx  context.Context
+	key  string
+	etag string
+	size int64
+}
+
+// Size implements ReaderAt.
+func (r *rangeReader) Size() int64 { return r.size }
+
+// Close implements ReaderAt.
+func (r *rangeReader) Close() error { return nil }
+
+// ReadAt implements io.ReaderAt.
+func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("lake: reading %s: negative offset %d", r.key, off)
+	}
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := p
+	if rest := r.size - off; int64(len(want)) > rest {
+		want = want[:rest]
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = r.readRange(want, off); err == nil || attempt >= r.s.maxAttempts || r.ctx.Err() != nil || errors.Is(err, ErrNotExist) || isPreconditionFailed(err) {
+			break
+		}
+		if berr := r.s.backoff(r.ctx, attempt, err); berr != nil {
+			break
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(want) < len(p) {
+		return len(want), io.EOF
+	}
+	return len(want), nil
+}
+
+// readRange fills p from off with one GET, within one attempt timeout.
+func (r *rangeReader) readRange(p []byte, off int64) error {
+	ctx, cancel := context.WithTimeout(r.ctx, r.s.timeout)
+	defer cancel()
+	out, err := r.s.client.GetObject(ctx, &s3.GetObjectInput{
+		Bucket:  &r.s.bucket,
+		Key:     aws.String(r.s.key(r.key)),
+		Range:   aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
+		IfMatch: aws.String(r.etag),
+	})
+	if err != nil {
+		return r.s.explain("reading", r.key, err)
+	}
+	defer out.Body.Close()
+	if _, err := io.ReadFull(out.Body, p); err != nil {
+		return fmt.Errorf("lake: reading %s at byte %d: %w", r.key, off, err)
+	}
+	return nil
+}
