@@ -26,24 +26,28 @@ func TestCrawl(t *testing.T) {
 	env.put(t, keyB, parquetOf(t, trades(2)...))
 	env.put(t, keyQ, parquetOf(t, trades(1)...))
 	env.put(t, "trades/dt=2026-11-02/hr=14/notes.json", []byte(`{"a":1}`))
+	env.put(t, "trades/dt=2026-11-02/hr=14/readme.txt", []byte(`hello`))
 	env.put(t, "_dead_letters/trades/bad.parquet", []byte("garbage"))
 	env.put(t, "trades/dt=2026-11-02/hr=14/.x.parquet.tmp", []byte("partial"))
 
 	rep := env.crawl(t)
-	if rep.Tables != 2 || rep.FilesSeen != 4 || rep.FilesNew != 3 || rep.FilesSkipped != 1 || len(rep.Errors) != 0 {
-		t.Fatalf("report = %+v; want 2 tables, 4 seen, 3 new, 1 skipped, no errors", rep)
+	if rep.Tables != 2 || rep.FilesSeen != 5 || rep.FilesNew != 3 || rep.FilesSkipped != 1 || len(rep.Errors) != 1 || len(rep.Changes) != 0 {
+		t.Fatalf("report = %+v; want 2 tables, 5 seen, 3 new, 1 skipped, no change, 1 error", rep)
+	}
+	if e := rep.Errors[0]; !strings.HasSuffix(e.Key, "notes.json") || !strings.Contains(e.Err, "a json file in a parquet table") {
+		t.Errorf("error = %v; want notes.json reported as a json file in a parquet table", e)
 	}
 	tb := env.table(t, "trades")
 	if got := typesOf(tb.Columns); !slices.Equal(got, wantTradeCols) {
 		t.Errorf("columns = %v; want %v", got, wantTradeCols)
 	}
-	if got := tb.Columns[6].Parameters["original_name"]; got != "ExchangeID" {
+	if got := tb.Columns[6].Parameters[catalog.ParamOriginalName]; got != "ExchangeID" {
 		t.Errorf("original_name = %q; want ExchangeID", got)
 	}
 	if got := typesOf(tb.PartitionKeys); !slices.Equal(got, []string{"dt:date", "hr:int"}) {
 		t.Errorf("partition keys = %v", got)
 	}
-	wantParams := map[string]string{"record_count": "5", "object_count": "2", "classification": "parquet"}
+	wantParams := map[string]string{catalog.ParamRecordCount: "5", catalog.ParamObjectCount: "2", catalog.ParamClassification: "parquet"}
 	for k, v := range wantParams {
 		if tb.Parameters[k] != v {
 			t.Errorf("parameter %s = %q; want %q", k, tb.Parameters[k], v)
@@ -101,8 +105,8 @@ func TestCrawlWidensSchema(t *testing.T) {
 	if got := typesOf(tb.Columns); !slices.Equal(got, want) {
 		t.Errorf("columns = %v; want %v", got, want)
 	}
-	if tb.Version != 2 || tb.Parameters["record_count"] != "4" {
-		t.Errorf("version %d, record_count %s; want 2 and 4", tb.Version, tb.Parameters["record_count"])
+	if tb.Version != 2 || tb.Parameters[catalog.ParamRecordCount] != "4" {
+		t.Errorf("version %d, record_count %s; want 2 and 4", tb.Version, tb.Parameters[catalog.ParamRecordCount])
 	}
 }
 
@@ -114,9 +118,6 @@ func TestCrawlReportsBadObjects(t *testing.T) {
 		"trades/dt=2026-11-02/hr=14/garbage.parquet":   []byte("this is not parquet at all, not even close"),
 		"trades/dt=2026-11-02/hr=14/truncated.parquet": good[:len(good)/2],
 		"trades/x.parquet":                             good, // no partition folders
-		"trades/dt=2026-11-02/hr=14/zz-conflict.parquet": parquetOf(t, struct {
-			Symbol int64 `parquet:"symbol"`
-		}{1}),
 	}
 	env.put(t, keyA, good)
 	for k, v := range bad {
@@ -152,7 +153,7 @@ func TestCrawlRootTable(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 	tb := env.table(t, "root")
-	if len(tb.PartitionKeys) != 0 || tb.Location != env.store.URL() || tb.Parameters["record_count"] != "2" {
+	if len(tb.PartitionKeys) != 0 || tb.Location != env.store.URL() || tb.Parameters[catalog.ParamRecordCount] != "2" {
 		t.Errorf("root table = %+v", tb)
 	}
 }
@@ -169,8 +170,8 @@ func TestRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, rows := range map[string]string{"trades": "3", "quotes": "1"} {
-		if tb := env.table(t, name); tb.Parameters["record_count"] != rows {
-			t.Errorf("%s record_count = %s; want %s", name, tb.Parameters["record_count"], rows)
+		if tb := env.table(t, name); tb.Parameters[catalog.ParamRecordCount] != rows {
+			t.Errorf("%s record_count = %s; want %s", name, tb.Parameters[catalog.ParamRecordCount], rows)
 		}
 	}
 	reads := env.store.reads.Load()
@@ -217,7 +218,7 @@ func TestRegisterDuringCrawl(t *testing.T) {
 		}
 	}
 	tb := env.table(t, "trades")
-	if tb.Parameters["object_count"] != "20" || tb.Parameters["record_count"] != "20" || tb.Version != 1 {
+	if tb.Parameters[catalog.ParamObjectCount] != "20" || tb.Parameters[catalog.ParamRecordCount] != "20" || tb.Version != 1 {
 		t.Errorf("table after concurrent registration = %+v", tb)
 	}
 }

@@ -3,6 +3,7 @@ package crawler
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -50,14 +51,36 @@ func (s *countingStore) ReadAt(ctx context.Context, key string) (lake.ReaderAt, 
 	return s.Store.ReadAt(ctx, key)
 }
 
+func (s *countingStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	s.reads.Add(1)
+	return s.Store.Open(ctx, key)
+}
+
+// countingCatalog is the real catalog, counting how often a table's whole
+// file list is read.
+type countingCatalog struct {
+	*sqlite.Catalog
+	fileLists atomic.Int64
+}
+
+func (c *countingCatalog) Files(ctx context.Context, database, table string) ([]catalog.File, error) {
+	c.fileLists.Add(1)
+	return c.Catalog.Files(ctx, database, table)
+}
+
 type testEnv struct {
 	store *countingStore
-	cat   *sqlite.Catalog
+	cat   *countingCatalog
 	reg   *prometheus.Registry
 	c     *Crawler
 }
 
 func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, DefaultConfig())
+}
+
+func newTestEnvWith(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
 	dir, err := lake.OpenDir(filepath.Join(t.TempDir(), "lake"))
 	if err != nil {
@@ -68,8 +91,8 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cat.Close() })
-	env := &testEnv{store: &countingStore{Store: dir}, cat: cat, reg: prometheus.NewRegistry()}
-	env.c, err = New(env.store, cat, DefaultConfig(), nil, env.reg)
+	env := &testEnv{store: &countingStore{Store: dir}, cat: &countingCatalog{Catalog: cat}, reg: prometheus.NewRegistry()}
+	env.c, err = New(env.store, env.cat, cfg, nil, env.reg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -10,47 +11,107 @@ import (
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// numericRank orders the numeric types a column may widen through.
-var numericRank = map[string]int{"tinyint": 1, "smallint": 2, "int": 3, "bigint": 4, "float": 5, "double": 6}
+// paramNullOnly marks a column that has only ever held nulls: it is typed
+// string until a value says otherwise, and any type may replace it.
+const paramNullOnly = "ticklake.null_only"
 
-// widen returns the type that holds the values of both a and b: integers
-// widen to the larger integer, integers and floating point to double.
-func widen(a, b string) (string, bool) {
-	if a == b {
-		return a, true
-	}
-	ra, okA := numericRank[a]
-	rb, okB := numericRank[b]
-	if !okA || !okB {
-		return "", false
-	}
-	if (ra >= numericRank["float"]) != (rb >= numericRank["float"]) {
-		return "double", true
-	}
-	if ra > rb {
-		return a, true
-	}
-	return b, true
+// namedColumn is a file's column under its catalog name.
+type namedColumn struct {
+	name     string // normalised, unique in the file and apart from the partition keys
+	original string
+	t        *htype
 }
 
-// mergeColumns widens base with a file's columns; new columns are appended.
-// base is not modified.
-func mergeColumns(base, file []catalog.Column) ([]catalog.Column, error) {
+// nameColumns normalises a file's column names with lake.ColumnName. A name
+// that clashes with an earlier column or a partition key gets a suffix
+// (_2, _3, ...); the name as written stays in the column's parameters.
+func nameColumns(cols []columnType, keys []string) []namedColumn {
+	used := map[string]bool{}
+	for _, k := range keys {
+		used[k] = true
+	}
+	out := make([]namedColumn, 0, len(cols))
+	for _, c := range cols {
+		base := lake.ColumnName(c.name)
+		name := base
+		for i := 2; used[name]; i++ {
+			name = base + "_" + strconv.Itoa(i)
+		}
+		used[name] = true
+		out = append(out, namedColumn{name: name, original: c.name, t: c.t})
+	}
+	return out
+}
+
+// mergeColumns widens base with a file's columns; new columns are appended,
+// and a column whose types cannot be reconciled becomes a string. base is not
+// modified. The changes made are returned.
+func mergeColumns(base []catalog.Column, file []namedColumn) ([]catalog.Column, []SchemaChange) {
 	out := slices.Clone(base)
+	var changes []SchemaChange
 	for _, fc := range file {
-		i := slices.IndexFunc(out, func(c catalog.Column) bool { return c.Name == fc.Name })
+		i := slices.IndexFunc(out, func(c catalog.Column) bool { return c.Name == fc.name })
 		if i < 0 {
-			out = append(out, fc)
+			out = append(out, newColumn(fc))
+			changes = append(changes, SchemaChange{Column: fc.name, To: out[len(out)-1].Type, Kind: ChangeAdded})
 			continue
 		}
-		t, ok := widen(out[i].Type, fc.Type)
-		if !ok {
-			return nil, fmt.Errorf("column %s is %s in this file but %s in the table; rewrite the file or move it to another table",
-				fc.Name, fc.Type, out[i].Type)
+		col, ch, ok := mergeColumn(out[i], fc)
+		if ok {
+			out[i] = col
+			changes = append(changes, ch)
 		}
-		out[i].Type = t
 	}
-	return out, nil
+	return out, changes
+}
+
+func newColumn(fc namedColumn) catalog.Column {
+	col := catalog.Column{Name: fc.name, Type: fc.t.String()}
+	if fc.original != fc.name {
+		col.Parameters = map[string]string{catalog.ParamOriginalName: fc.original}
+	}
+	if fc.t.kind == "null" {
+		col.Parameters = withParam(col.Parameters, paramNullOnly, "true")
+	}
+	return col
+}
+
+// mergeColumn merges a file's column into the table's; ok is false when
+// nothing changed.
+func mergeColumn(col catalog.Column, fc namedColumn) (catalog.Column, SchemaChange, bool) {
+	ch := SchemaChange{Column: col.Name, From: col.Type}
+	if fc.t.kind == "null" {
+		return col, ch, false
+	}
+	if col.Parameters[paramNullOnly] == "true" {
+		col.Parameters = maps.Clone(col.Parameters)
+		delete(col.Parameters, paramNullOnly)
+		if len(col.Parameters) == 0 {
+			col.Parameters = nil
+		}
+		col.Type, ch.To, ch.Kind = fc.t.String(), fc.t.String(), ChangeWidened
+		return col, ch, true
+	}
+	t, ok := widen(col.Type, fc.t.String())
+	switch {
+	case !ok:
+		col.Type, ch.To, ch.Kind = "string", "string", ChangeIncompatible
+		ch.Detail = fmt.Sprintf("%s in the table, %s in this file", ch.From, fc.t)
+	case t == col.Type:
+		return col, ch, false
+	default:
+		col.Type, ch.To, ch.Kind = t, t, ChangeWidened
+	}
+	return col, ch, col.Type != ch.From
+}
+
+func withParam(p map[string]string, k, v string) map[string]string {
+	p = maps.Clone(p)
+	if p == nil {
+		p = map[string]string{}
+	}
+	p[k] = v
+	return p
 }
 
 // mergeKeys checks a file's hive partition folders against the table's
@@ -64,7 +125,7 @@ func mergeKeys(keys []catalog.Column, settled bool, kvs []lake.KV) ([]catalog.Co
 		}
 		return keys, nil
 	}
-	if !sameKeys(keys, kvs) {
+	if !slices.Equal(columnNames(keys), kvNames(kvs)) {
 		return nil, fmt.Errorf("partition folders %v do not match the table's partition keys %v; move the file",
 			kvNames(kvs), columnNames(keys))
 	}
@@ -75,10 +136,6 @@ func mergeKeys(keys []catalog.Column, settled bool, kvs []lake.KV) ([]catalog.Co
 		}
 	}
 	return out, nil
-}
-
-func sameKeys(keys []catalog.Column, kvs []lake.KV) bool {
-	return slices.Equal(columnNames(keys), kvNames(kvs))
 }
 
 func columnNames(cols []catalog.Column) []string {

@@ -10,26 +10,19 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
-	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// footer is what the crawler learns from one Parquet file's footer.
-type footer struct {
-	columns []catalog.Column
-	rows    int64
-}
-
 // readFooter reads only the footer of a Parquet object: the schema and the
 // row count, never the column chunks.
-func readFooter(ctx context.Context, store lake.Store, key string) (ft footer, err error) {
+func readFooter(ctx context.Context, store lake.Store, key string) (s sample, err error) {
 	r, err := store.ReadAt(ctx, key)
 	if err != nil {
-		return ft, fmt.Errorf("opening: %w", err)
+		return s, fmt.Errorf("opening: %w", err)
 	}
 	defer r.Close()
 	if r.Size() == 0 {
-		return ft, errors.New("empty file, not Parquet; delete it or move it under a _ folder")
+		return s, errors.New("empty file, not Parquet; delete it or move it under a _ folder")
 	}
 	// A corrupt footer can make the thrift decoder panic; that is bad input,
 	// not a bug of ours.
@@ -40,33 +33,17 @@ func readFooter(ctx context.Context, store lake.Store, key string) (ft footer, e
 	}()
 	f, err := parquet.OpenFile(r, r.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		return ft, fmt.Errorf("not a readable Parquet file (%w); delete it or move it under a _ folder", err)
+		return s, fmt.Errorf("not a readable Parquet file (%w); delete it or move it under a _ folder", err)
 	}
-	cols, err := columnsOf(f.Schema().Fields())
-	if err != nil {
-		return ft, err
-	}
-	return footer{columns: cols, rows: f.NumRows()}, nil
-}
-
-// columnsOf maps a schema's top-level fields to catalog columns with
-// normalised names.
-func columnsOf(fields []parquet.Field) ([]catalog.Column, error) {
-	cols := make([]catalog.Column, 0, len(fields))
-	seen := map[string]string{}
-	for _, f := range fields {
-		name := lake.ColumnName(f.Name())
-		if prev, ok := seen[name]; ok {
-			return nil, fmt.Errorf("columns %q and %q both normalise to %q; rename one", prev, f.Name(), name)
+	for _, fl := range f.Schema().Fields() {
+		t, err := parseType(hiveType(fl))
+		if err != nil {
+			return s, fmt.Errorf("column %s: %w", fl.Name(), err)
 		}
-		seen[name] = f.Name()
-		col := catalog.Column{Name: name, Type: hiveType(f)}
-		if name != f.Name() {
-			col.Parameters = map[string]string{"original_name": f.Name()}
-		}
-		cols = append(cols, col)
+		s.columns = append(s.columns, columnType{name: fl.Name(), t: t})
 	}
-	return cols, nil
+	s.rows = f.NumRows()
+	return s, nil
 }
 
 // hiveType names a node's type as Glue and Athena do.

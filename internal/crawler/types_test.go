@@ -55,7 +55,7 @@ func TestHiveTypes(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, c := range ft.columns {
-		got[c.Name] = c.Type
+		got[c.name] = c.t.String()
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
