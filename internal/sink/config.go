@@ -23,6 +23,26 @@ type Config struct {
 	// FlushRows is the most rows buffered per Kafka partition; reaching it
 	// flushes that partition at once, which bounds memory.
 	FlushRows int
+	// FlushBytes is the most record bytes buffered per Kafka partition;
+	// reaching it flushes that partition at once.
+	FlushBytes int64
+	// MaxBufferBytes caps the record bytes buffered over all partitions:
+	// reaching it flushes the largest partitions, and while a flush cannot
+	// bring it down (a failing lake) fetching pauses. Nothing is dropped.
+	MaxBufferBytes int64
+	// MaxRecordBytes is the largest record value turned into a row; larger
+	// ones go to _errors as oversize.
+	MaxRecordBytes int
+	// InstanceID, when set, makes the sink a static group member: a
+	// restarted sink with the same id takes its partitions back at once,
+	// without a rebalance. Give each sink process its own.
+	InstanceID string
+	// SessionTimeout is how long the group waits for a silent member before
+	// giving its partitions to others.
+	SessionTimeout time.Duration
+	// Writer names this sink in the claim markers it writes; default
+	// host:pid.
+	Writer string
 	// Drain makes Run consume every assigned partition up to its end as of
 	// start, flush, commit and return nil.
 	Drain bool
@@ -34,10 +54,14 @@ type Config struct {
 // DefaultConfig returns the configuration `ticklake up` uses.
 func DefaultConfig() Config {
 	return Config{
-		Group:         "ticklake-sink",
-		Topics:        []string{tick.TopicTrades, tick.TopicQuotes},
-		FlushInterval: 10 * time.Second,
-		FlushRows:     1_000_000,
+		Group:          "ticklake-sink",
+		Topics:         []string{tick.TopicTrades, tick.TopicQuotes},
+		FlushInterval:  10 * time.Second,
+		FlushRows:      1_000_000,
+		FlushBytes:     64 << 20,
+		MaxBufferBytes: 256 << 20,
+		MaxRecordBytes: 1 << 20,
+		SessionTimeout: 10 * time.Second,
 	}
 }
 
@@ -64,6 +88,15 @@ func (c Config) Validate() error {
 	}
 	if c.FlushRows <= 0 {
 		return fmt.Errorf("sink: FlushRows %d must be positive (default 1000000)", c.FlushRows)
+	}
+	if c.FlushBytes <= 0 || c.MaxBufferBytes < c.FlushBytes {
+		return fmt.Errorf("sink: FlushBytes %d must be positive and at most MaxBufferBytes %d (defaults 64 MiB, 256 MiB)", c.FlushBytes, c.MaxBufferBytes)
+	}
+	if c.MaxRecordBytes <= 0 {
+		return fmt.Errorf("sink: MaxRecordBytes %d must be positive (default 1 MiB)", c.MaxRecordBytes)
+	}
+	if c.SessionTimeout < time.Second {
+		return fmt.Errorf("sink: SessionTimeout %v must be at least 1s (default 10s)", c.SessionTimeout)
 	}
 	return nil
 }

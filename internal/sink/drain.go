@@ -148,6 +148,9 @@ func (s *Sink) reached(d *drainRequest, committed map[string]map[int32]kgo.Epoch
 		if c, ok := committed[pk.topic][pk.part]; ok {
 			pos = max(pos, c.Offset)
 		}
+		if ch, ok := s.chains[pk]; ok && ch.found {
+			pos = max(pos, ch.resume())
+		}
 		if pb := s.bufs[pk]; pb != nil {
 			pos = max(pos, pb.to)
 		}

@@ -1,11 +1,11 @@
 package sink
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -15,38 +15,6 @@ import (
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// partBuf is what the sink holds for one assigned partition: the rows of the
-// flush range [from, to) consumed since the last write, and the last offset
-// committed. Records without rows (malformed, control, no schema) still
-// advance the range, so their offsets get committed too.
-type partBuf struct {
-	partKey
-	table     table // nil when the topic has no schema yet
-	from, to  int64 // -1 until the first record
-	committed int64 // -1 until the sink commits for this partition
-	epoch     int32 // leader epoch of the last record, for the commit
-}
-
-func newPartBuf(pk partKey, t table) *partBuf {
-	return &partBuf{partKey: pk, table: t, from: -1, to: -1, committed: -1, epoch: -1}
-}
-
-// advance extends the flush range over r.
-func (pb *partBuf) advance(r *kgo.Record) {
-	if pb.from < 0 {
-		pb.from = r.Offset
-	}
-	pb.to = r.Offset + 1
-	pb.epoch = r.LeaderEpoch
-}
-
-func (pb *partBuf) unwritten() bool   { return pb.to > pb.from }
-func (pb *partBuf) uncommitted() bool { return pb.to > pb.committed }
-
-func (pb *partBuf) compare(o *partBuf) int {
-	return cmp.Or(strings.Compare(pb.topic, o.topic), cmp.Compare(pb.part, o.part))
-}
-
 // commitError marks a failed commit: the files are in the lake, and the next
 // commit covers their offsets.
 type commitError struct{ err error }
@@ -54,50 +22,169 @@ type commitError struct{ err error }
 func (e *commitError) Error() string { return "committing offsets: " + e.err.Error() }
 func (e *commitError) Unwrap() error { return e.err }
 
-// flush writes the flush range of every buffer as files, then commits their
-// offsets: a range's offsets are committed only once all files of the flush
-// are in the lake. The caller holds s.mu.
+// writeError marks a failed write to the lake: the range stays buffered (and
+// claimed), and a later flush writes it again.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// rangeFile is one object of a flush range: a data file, or the range's
+// bad records (file nil).
+type rangeFile struct {
+	key  string
+	data []byte
+	file *File
+}
+
+// flush writes the flush range of every buffer, then commits the offsets
+// whose files are all in the lake. A range being reproduced waits for its
+// last record. The caller holds s.mu.
 func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	start := time.Now()
 	var toCommit []*partBuf
+	var errs []error
 	for _, pb := range bufs {
-		if pb.unwritten() {
+		if !pb.replaying() && pb.held() {
 			if err := s.writeRange(ctx, pb); err != nil {
-				return err
+				errs = append(errs, err)
+				continue
 			}
 		}
-		if pb.uncommitted() {
+		if off := pb.commitOffset(); off >= 0 && off > pb.committed {
 			toCommit = append(toCommit, pb)
 		}
 	}
-	if len(toCommit) == 0 {
-		return nil
+	if len(toCommit) > 0 {
+		errs = append(errs, s.commit(ctx, toCommit))
+		s.met.flush.Observe(time.Since(start).Seconds())
 	}
-	err := s.commit(ctx, toCommit)
-	s.met.flush.Observe(time.Since(start).Seconds())
-	return err
+	return errors.Join(errs...)
 }
 
-// writeRange stores the files of one partition's flush range and empties it.
+// writeRange claims one partition's flush range and stores its files. Losing
+// the claim means another sink owns the range: the partition is resynced to
+// the chain's end and its buffer dropped.
 func (s *Sink) writeRange(ctx context.Context, pb *partBuf) error {
-	if pb.table == nil || pb.table.rows() == 0 {
-		pb.from = pb.to
-		return nil
+	m := pb.claimed
+	if m == nil {
+		m = &marker{From: pb.from, To: pb.to, Time: time.Now().UTC().Truncate(time.Microsecond)}
 	}
-	encoded, err := pb.table.encode(pb.topic, pb.part)
+	files, err := s.encodeRange(pb, *m)
 	if err != nil {
-		return fmt.Errorf("sink: %w", err)
+		return err
 	}
-	files := make([]File, 0, len(encoded))
-	for _, e := range encoded {
-		f, err := s.storeFile(ctx, pb, e)
-		if err != nil {
-			return err
+	if pb.claimed == nil {
+		for _, f := range files {
+			m.Files = append(m.Files, f.key)
 		}
-		files = append(files, f)
+		err := s.claims.claim(ctx, pb.topic, pb.part, *m)
+		if errors.Is(err, errClaimLost) {
+			return s.lostClaim(ctx, pb)
+		}
+		if err != nil {
+			return &writeError{fmt.Errorf("sink: %w", err)}
+		}
+		pb.claimed = m
 	}
-	pb.table.reset()
-	pb.from = pb.to
+	return s.finishRange(ctx, pb, *m, files)
+}
+
+// replayRange reproduces the files of the claimed range pb.pending[0] once
+// all its records are buffered; only missing files are written.
+func (s *Sink) replayRange(ctx context.Context, pb *partBuf) error {
+	m := pb.pending[0]
+	pb.to = m.To
+	files, err := s.encodeRange(pb, m)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(files))
+	for _, f := range files {
+		keys = append(keys, f.key)
+	}
+	if !slices.Equal(keys, m.Files) {
+		s.log.Error("sink: a claimed range does not reproduce the files its marker lists; writing what it yields",
+			"marker", CommitKey(pb.topic, pb.part, m.From), "listed", m.Files, "reproduced", keys)
+	}
+	if err := s.finishRange(ctx, pb, m, files); err != nil {
+		return err
+	}
+	pb.pending = pb.pending[1:]
+	s.log.Info("sink: rewrote a claimed range", "topic", pb.topic, "partition", pb.part, "from", m.From, "to", m.To)
+	return nil
+}
+
+// finishRange stores a claimed range's files, moves the partition's head and
+// empties the buffer.
+func (s *Sink) finishRange(ctx context.Context, pb *partBuf, m marker, files []rangeFile) error {
+	var written []File
+	for _, f := range files {
+		err := s.store.Create(ctx, f.key, f.data)
+		switch {
+		case errors.Is(err, lake.ErrExists):
+			s.log.Debug("sink: file already in the lake; keeping it", "key", f.key)
+		case err != nil:
+			s.met.errors.WithLabelValues("write").Inc()
+			return &writeError{fmt.Errorf("sink: writing %s: %w", f.key, err)}
+		}
+		if f.file != nil {
+			written = append(written, *f.file)
+		}
+	}
+	if err := s.claims.advance(ctx, pb.topic, pb.part, m.To); err != nil {
+		s.met.errors.WithLabelValues("head").Inc()
+		s.log.Warn("sink: moving the chain head failed; the next owner reads more markers", "err", err)
+	}
+	s.account(pb, written)
+	pb.clear()
+	return nil
+}
+
+// encodeRange builds the objects of one range, named and encoded from the
+// range and its marker time alone.
+func (s *Sink) encodeRange(pb *partBuf, m marker) ([]rangeFile, error) {
+	var files []rangeFile
+	if pb.table != nil && pb.table.rows() > 0 {
+		extra := map[string]string{
+			MetaClusterID: s.claims.clusterID, MetaTopicID: s.claims.topicIDs[pb.topic],
+			MetaRangeFrom: strconv.FormatInt(m.From, 10), MetaRangeTo: strconv.FormatInt(m.To, 10),
+		}
+		encoded, err := pb.table.encode(pb.topic, pb.part, m.Time, extra)
+		if err != nil {
+			return nil, fmt.Errorf("sink: %w", err)
+		}
+		for _, e := range encoded {
+			files = append(files, s.dataFile(pb, e))
+		}
+	}
+	if len(pb.bad) > 0 {
+		files = append(files, rangeFile{key: ErrorsKey(pb.topic, pb.part, m.From, m.Time), data: encodeBadRecords(pb.bad)})
+	}
+	return files, nil
+}
+
+// dataFile names one encoded Parquet file.
+func (s *Sink) dataFile(pb *partBuf, e encodedFile) rangeFile {
+	df := lake.DataFile{
+		Table: lake.TableName(pb.topic), Partition: e.partition, Topic: pb.topic,
+		KafkaPart: pb.part, FirstOffset: e.firstOffset, LastOffset: e.lastOffset,
+	}
+	key := df.Key()
+	return rangeFile{key: key, data: e.data, file: &File{
+		Key: key, Table: df.Table, Topic: pb.topic, Partition: pb.part, Rows: e.rows,
+		Bytes: int64(len(e.data)), FirstOffset: e.firstOffset, LastOffset: e.lastOffset,
+	}}
+}
+
+// account counts a finished range's files and the freshness of its records.
+func (s *Sink) account(pb *partBuf, files []File) {
+	now := time.Now()
+	s.fresh.observeAll(pb.produced, now)
+	for _, p := range pb.produced {
+		s.met.freshness.Observe(float64(now.UnixNano()-p) / 1e9)
+	}
+	s.buffered -= pb.bytes
 	for _, f := range files {
 		s.count(f.Topic, func(ts *TopicStats) { ts.Written += f.Rows; ts.Files++; ts.Bytes += f.Bytes })
 		s.met.written.WithLabelValues(f.Topic).Add(float64(f.Rows))
@@ -105,39 +192,34 @@ func (s *Sink) writeRange(ctx context.Context, pb *partBuf) error {
 		s.met.bytes.WithLabelValues(f.Topic).Add(float64(f.Bytes))
 	}
 	s.unsent = append(s.unsent, files...)
+}
+
+// lostClaim drops a partition's buffer after another sink claimed its range,
+// and resyncs it to the chain: the loop seeks the consumer there.
+func (s *Sink) lostClaim(ctx context.Context, pb *partBuf) error {
+	s.met.claimsLost.Inc()
+	s.log.Warn("sink: another sink claimed this flush range; dropping the buffer and resyncing to the chain",
+		"topic", pb.topic, "partition", pb.part, "from", pb.from, "to", pb.to)
+	s.buffered -= pb.bytes
+	pb.clear()
+	ch, err := s.claims.resolve(ctx, pb.topic, pb.part)
+	if err != nil {
+		return &writeError{fmt.Errorf("sink: resolving the chain of %s partition %d: %w", pb.topic, pb.part, err)}
+	}
+	pb.from, pb.to, pb.pending = ch.resume(), ch.resume(), ch.pending
+	pb.seek = true
+	s.seeks[pb.partKey] = ch.resume()
 	return nil
 }
 
-// storeFile puts one encoded file in the lake. Its key is a function of its
-// content's offsets, so finding the key taken means an earlier run wrote the
-// same file and crashed before committing: the file is kept as it is.
-func (s *Sink) storeFile(ctx context.Context, pb *partBuf, e encodedFile) (File, error) {
-	df := lake.DataFile{
-		Table: lake.TableName(pb.topic), Partition: e.partition, Topic: pb.topic,
-		KafkaPart: pb.part, FirstOffset: e.firstOffset, LastOffset: e.lastOffset,
-	}
-	key := df.Key()
-	err := s.store.Create(ctx, key, e.data)
-	switch {
-	case errors.Is(err, lake.ErrExists):
-		s.log.Info("sink: file already in the lake from an earlier run; keeping it", "key", key)
-	case err != nil:
-		return File{}, fmt.Errorf("sink: writing %s: %w", key, err)
-	}
-	return File{
-		Key: key, Table: df.Table, Topic: pb.topic, Partition: pb.part, Rows: e.rows,
-		Bytes: int64(len(e.data)), FirstOffset: e.firstOffset, LastOffset: e.lastOffset,
-	}, nil
-}
-
-// commit commits the end of each buffer's flush range.
+// commit commits each buffer's commit offset.
 func (s *Sink) commit(ctx context.Context, bufs []*partBuf) error {
 	offsets := make(map[string]map[int32]kgo.EpochOffset)
 	for _, pb := range bufs {
 		if offsets[pb.topic] == nil {
 			offsets[pb.topic] = make(map[int32]kgo.EpochOffset)
 		}
-		offsets[pb.topic][pb.part] = kgo.EpochOffset{Epoch: pb.epoch, Offset: pb.to}
+		offsets[pb.topic][pb.part] = kgo.EpochOffset{Epoch: pb.epoch, Offset: pb.commitOffset()}
 	}
 	var cerr error
 	s.client.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
@@ -154,10 +236,11 @@ func (s *Sink) commit(ctx context.Context, bufs []*partBuf) error {
 		}
 	})
 	if cerr != nil {
+		s.met.errors.WithLabelValues("commit").Inc()
 		return &commitError{cerr}
 	}
 	for _, pb := range bufs {
-		pb.committed = pb.to
+		pb.committed = offsets[pb.topic][pb.part].Offset
 	}
 	return nil
 }

@@ -28,7 +28,11 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	fctx, cancel := s.ioContext(ctx)
 	defer cancel()
 	s.mu.Lock()
-	err := s.flush(fctx, s.release(revoked))
+	bufs := s.release(revoked)
+	err := s.flush(fctx, bufs)
+	for _, pb := range bufs {
+		s.buffered -= pb.bytes // what a failed flush left: the next owner replays it
+	}
 	s.mu.Unlock()
 	s.announce(fctx)
 	if err != nil {
@@ -46,6 +50,7 @@ func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32)
 	defer s.mu.Unlock()
 	var rows int
 	for _, pb := range s.release(lost) {
+		s.buffered -= pb.bytes
 		if pb.table != nil {
 			rows += pb.table.rows()
 		}
@@ -64,6 +69,7 @@ func (s *Sink) release(parts map[string][]int32) []*partBuf {
 				bufs = append(bufs, pb)
 			}
 			delete(s.bufs, pk)
+			delete(s.chains, pk)
 			delete(s.assigned, pk)
 			delete(s.lag, pk)
 		}

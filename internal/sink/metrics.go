@@ -9,13 +9,18 @@ import (
 
 // metrics are the sink's Prometheus series.
 type metrics struct {
-	consumed     *prometheus.CounterVec
-	written      *prometheus.CounterVec
-	files        *prometheus.CounterVec
-	bytes        *prometheus.CounterVec
-	decodeErrors *prometheus.CounterVec
-	lag          *prometheus.GaugeVec
-	flush        prometheus.Histogram
+	consumed   *prometheus.CounterVec
+	written    *prometheus.CounterVec
+	files      *prometheus.CounterVec
+	bytes      *prometheus.CounterVec
+	badRecords *prometheus.CounterVec
+	errors     *prometheus.CounterVec
+	lag        *prometheus.GaugeVec
+	claimsLost prometheus.Counter
+	retries    prometheus.Counter
+	buffered   prometheus.Gauge
+	flush      prometheus.Histogram
+	freshness  prometheus.Histogram
 }
 
 // newMetrics builds the series and registers them on reg unless it is nil.
@@ -24,26 +29,48 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"topic"})
 	}
 	m := &metrics{
-		consumed:     counter("ticklake_sink_records_consumed_total", "Records consumed from Kafka."),
-		written:      counter("ticklake_sink_records_written_total", "Rows written to Parquet files in the lake."),
-		files:        counter("ticklake_sink_files_total", "Parquet files written to the lake."),
-		bytes:        counter("ticklake_sink_bytes_total", "Bytes of Parquet files written to the lake."),
-		decodeErrors: counter("ticklake_sink_decode_errors_total", "Malformed records sent to dead letters."),
+		consumed:   counter("ticklake_sink_records_consumed_total", "Records consumed from Kafka."),
+		written:    counter("ticklake_sink_records_written_total", "Rows written to Parquet files in the lake."),
+		files:      counter("ticklake_sink_files_total", "Parquet files written to the lake."),
+		bytes:      counter("ticklake_sink_bytes_total", "Bytes of Parquet files written to the lake."),
+		badRecords: counter("ticklake_sink_bad_records_total", "Records refused (not JSON, wrong types, oversize, tombstones) and written to _errors."),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticklake_sink_errors_total",
+			Help: "Failed lake writes, head moves and Kafka commits, by kind; each is retried.",
+		}, []string{"kind"}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ticklake_sink_lag_records",
 			Help: "High watermark minus the next offset to consume, summed over the assigned partitions.",
 		}, []string{"topic"}),
+		claimsLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_sink_claims_lost_total",
+			Help: "Flush ranges another sink claimed first (a zombie or a rebalance race); the loser resyncs.",
+		}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_sink_retries_total",
+			Help: "Flushes retried after a failed lake write.",
+		}),
+		buffered: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ticklake_sink_buffered_bytes",
+			Help: "Record bytes held in memory, waiting for their flush.",
+		}),
 		flush: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticklake_sink_flush_seconds",
 			Help:    "Time to write and commit one flush.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}),
+		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ticklake_sink_freshness_seconds",
+			Help:    "Wall-clock time from a record being produced to its file being in the lake.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 1.5, 24),
 		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.consumed, m.written, m.files, m.bytes, m.decodeErrors, m.lag, m.flush} {
+	for _, c := range []prometheus.Collector{m.consumed, m.written, m.files, m.bytes, m.badRecords, m.errors,
+		m.lag, m.claimsLost, m.retries, m.buffered, m.flush, m.freshness} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {

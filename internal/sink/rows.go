@@ -3,7 +3,6 @@ package sink
 import (
 	"cmp"
 	"strings"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -52,18 +51,18 @@ func newTable(topic string) table {
 	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 	switch topic {
 	case tick.TopicTrades:
-		return newRowTable(decodeTradeRow, func(a, b tradeRow) int {
+		return newRowTable(decodeTradeRow, func(r *tradeRow, us int64) { r.IngestTime = us }, func(a, b tradeRow) int {
 			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
 		}, bySymbolTs...)
 	case tick.TopicQuotes:
-		return newRowTable(decodeQuoteRow, func(a, b quoteRow) int {
+		return newRowTable(decodeQuoteRow, func(r *quoteRow, us int64) { r.IngestTime = us }, func(a, b quoteRow) int {
 			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
 		}, bySymbolTs...)
 	}
 	return nil
 }
 
-func decodeTradeRow(r *kgo.Record, ingest time.Time) (tradeRow, error) {
+func decodeTradeRow(r *kgo.Record) (tradeRow, error) {
 	t, err := tick.DecodeTrade(r.Value)
 	if err != nil {
 		return tradeRow{}, err
@@ -71,11 +70,11 @@ func decodeTradeRow(r *kgo.Record, ingest time.Time) (tradeRow, error) {
 	return tradeRow{
 		Symbol: t.Symbol, Ts: t.Ts, Price: t.Price, Size: t.Size, Exchange: t.Exchange,
 		Conditions: t.Conditions, Side: t.Side, Seq: t.Seq,
-		KafkaPartition: r.Partition, KafkaOffset: r.Offset, IngestTime: ingest.UnixMicro(),
+		KafkaPartition: r.Partition, KafkaOffset: r.Offset,
 	}, nil
 }
 
-func decodeQuoteRow(r *kgo.Record, ingest time.Time) (quoteRow, error) {
+func decodeQuoteRow(r *kgo.Record) (quoteRow, error) {
 	q, err := tick.DecodeQuote(r.Value)
 	if err != nil {
 		return quoteRow{}, err
@@ -83,6 +82,6 @@ func decodeQuoteRow(r *kgo.Record, ingest time.Time) (quoteRow, error) {
 	return quoteRow{
 		Symbol: q.Symbol, Ts: q.Ts, Bid: q.Bid, BidSize: q.BidSize, Ask: q.Ask, AskSize: q.AskSize,
 		Exchange: q.Exchange, Seq: q.Seq,
-		KafkaPartition: r.Partition, KafkaOffset: r.Offset, IngestTime: ingest.UnixMicro(),
+		KafkaPartition: r.Partition, KafkaOffset: r.Offset,
 	}, nil
 }

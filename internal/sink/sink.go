@@ -3,13 +3,17 @@
 // package defines: one file per Kafka partition, offset range and hourly
 // partition of the record timestamp.
 //
-// Offsets are committed only after the files holding their records are in
-// the lake, so a crash replays records rather than losing them. The sink
-// knows no catalog and no query engine: the pipeline learns about new files
-// through Config.OnFiles.
+// Every record lands in exactly one file whatever fails: flush ranges are
+// claimed with create-if-absent markers under _commits/ before their files
+// are written, files are named and encoded from the range alone, and a sink
+// resumes at the end of the chain of claims (see claim.go and docs/sink.md).
+// Kafka offsets are committed after the files exist, for lag and for
+// partitions the lake has no claim for. The sink knows no catalog and no
+// query engine: the pipeline learns about new files through Config.OnFiles.
 package sink
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,15 +65,26 @@ type Sink struct {
 	done    chan struct{}      // closed when Run returns
 	drains  []*drainRequest    // owned by the loop
 	nextAt  time.Time          // owned by the loop: the next timed flush
+	backoff time.Duration      // owned by the loop: the wait before the next retry
+	paused  bool               // owned by the loop: fetching paused (backpressure)
+	fresh   *freshness
 
-	mu       sync.Mutex // the loop and the group callbacks share the state below
-	bufs     map[partKey]*partBuf
-	assigned map[partKey]bool
-	joined   bool
-	lag      map[partKey]int64
-	stats    map[string]TopicStats
-	skipped  map[string]bool // topics without a table, already logged
-	unsent   []File          // written files not yet passed to OnFiles
+	mu        sync.Mutex // the loop and the group callbacks share the state below
+	bufs      map[partKey]*partBuf
+	assigned  map[partKey]bool
+	joined    bool
+	lag       map[partKey]int64
+	stats     map[string]TopicStats
+	skipped   map[string]bool // topics without a table, already logged
+	unsent    []File          // written files not yet passed to OnFiles
+	claims    *claims
+	chains    map[partKey]chain // resolved on assignment, taken by buffer
+	seeks     map[partKey]int64 // offsets the loop must seek to after a lost claim
+	buffered  int64             // record bytes in all buffers
+	retries   int64
+	errCount  int64
+	lostCount int64
+	fatal     error // a condition the loop must stop on
 }
 
 // partKey names one Kafka partition.
@@ -105,6 +120,10 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		lag:      make(map[partKey]int64),
 		stats:    make(map[string]TopicStats),
 		skipped:  make(map[string]bool),
+		chains:   make(map[partKey]chain),
+		seeks:    make(map[partKey]int64),
+		fresh:    newFreshness(),
+		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
 	}
 	s.clientOpts = append(slices.Clone(clientOpts),
 		kgo.ConsumerGroup(cfg.Group),
@@ -119,7 +138,12 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		kgo.OnPartitionsAssigned(s.onAssigned),
 		kgo.OnPartitionsRevoked(s.onRevoked),
 		kgo.OnPartitionsLost(s.onLost),
+		kgo.AdjustFetchOffsetsFn(s.adjust),
+		kgo.SessionTimeout(cfg.SessionTimeout),
 	)
+	if cfg.InstanceID != "" {
+		s.clientOpts = append(s.clientOpts, kgo.InstanceID(cfg.InstanceID))
+	}
 	return s, nil
 }
 
@@ -136,6 +160,10 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("sink: creating the Kafka client: %w", err)
 	}
 	s.client = cl
+	if err := s.identify(ctx, s.cfg.Topics...); err != nil {
+		cl.Close()
+		return err
+	}
 	defer func() { err = errors.Join(err, s.shutdown(ctx)) }()
 	if s.cfg.Drain {
 		s.drains = append(s.drains, newDrainRequest(ctx))
@@ -173,6 +201,7 @@ func (s *Sink) loop(ctx context.Context) error {
 			return err
 		}
 		ready, err := s.handle(ctx, fetches)
+		s.seek()
 		s.client.AllowRebalance()
 		s.announce(ctx)
 		if len(ready) > 0 {
@@ -219,37 +248,117 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fatal != nil {
+		return nil, s.fatal
+	}
 	now := time.Now()
 	var errs []error
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		errs = append(errs, s.consumePartition(fctx, p, now))
+		errs = append(errs, s.consumePartition(fctx, p))
 	})
+	errs = append(errs, s.relieve(fctx))
+	if !now.Before(s.nextAt) {
+		s.nextAt = now.Add(s.cfg.FlushInterval)
+		errs = append(errs, s.flush(fctx, s.allBufs()))
+	}
 	if err := s.loopError(errors.Join(errs...)); err != nil {
 		return nil, err
 	}
-	if !now.Before(s.nextAt) {
-		s.nextAt = now.Add(s.cfg.FlushInterval)
-		if err := s.loopError(s.flush(fctx, s.allBufs())); err != nil {
-			return nil, err
-		}
-	}
+	s.backpressure()
 	return s.checkDrains(fctx, committed)
 }
 
-// loopError keeps the loop going after a failed commit: the files are in the
-// lake, and the next commit covers the offsets.
+// loopError keeps the loop going after failed commits and writes: the next
+// commit covers the offsets, and the next flush writes the ranges again,
+// after a backoff during which fetching is paused. The caller holds s.mu.
 func (s *Sink) loopError(err error) error {
+	if err == nil {
+		s.backoff = 0
+		return nil
+	}
+	var we *writeError
+	if errors.As(err, &we) {
+		s.retries++
+		s.errCount++
+		s.met.retries.Inc()
+		s.backoff = min(max(2*s.backoff, 100*time.Millisecond), 10*time.Second)
+		s.nextAt = time.Now().Add(s.backoff)
+		s.log.Warn("sink: writing to the lake failed; retrying", "in", s.backoff, "err", err)
+		return nil
+	}
 	var ce *commitError
 	if errors.As(err, &ce) {
+		s.errCount++
 		s.log.Warn("sink: commit failed; the next flush commits again", "err", err)
 		return nil
 	}
 	return err
 }
 
+// backpressure pauses fetching while a write is being retried or the
+// buffers are over MaxBufferBytes, and resumes it after. The caller holds
+// s.mu.
+func (s *Sink) backpressure() {
+	s.met.buffered.Set(float64(s.buffered))
+	stop := s.backoff > 0 || s.buffered > s.cfg.MaxBufferBytes
+	switch {
+	case stop && !s.paused:
+		s.client.PauseFetchTopics(s.cfg.Topics...)
+		s.log.Info("sink: fetching paused", "buffered_bytes", s.buffered, "retrying", s.backoff > 0)
+	case !stop && s.paused:
+		s.client.ResumeFetchTopics(s.cfg.Topics...)
+		s.log.Info("sink: fetching resumed")
+	}
+	s.paused = stop
+}
+
+// relieve flushes the largest partitions while the buffers hold more than
+// MaxBufferBytes, down to half of it. The caller holds s.mu.
+func (s *Sink) relieve(ctx context.Context) error {
+	if s.buffered <= s.cfg.MaxBufferBytes {
+		return nil
+	}
+	bufs := s.allBufs()
+	slices.SortFunc(bufs, func(a, b *partBuf) int { return cmp.Compare(b.bytes, a.bytes) })
+	for _, pb := range bufs {
+		if s.buffered <= s.cfg.MaxBufferBytes/2 {
+			break
+		}
+		if pb.replaying() {
+			continue
+		}
+		if err := s.flush(ctx, []*partBuf{pb}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seek moves the consumer of partitions whose claim was lost to their
+// chain's resume point; it runs between polls, before AllowRebalance.
+func (s *Sink) seek() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.seeks) == 0 {
+		return
+	}
+	offsets := make(map[string]map[int32]kgo.EpochOffset)
+	for pk, off := range s.seeks {
+		if offsets[pk.topic] == nil {
+			offsets[pk.topic] = make(map[int32]kgo.EpochOffset)
+		}
+		offsets[pk.topic][pk.part] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		if pb := s.bufs[pk]; pb != nil {
+			pb.seek = false
+		}
+	}
+	clear(s.seeks)
+	s.client.SetOffsets(offsets)
+}
+
 // consumePartition buffers one partition's fetched records; the caller holds
 // s.mu.
-func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition, now time.Time) error {
+func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) error {
 	if len(p.Records) == 0 {
 		return nil
 	}
@@ -258,12 +367,23 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition, 
 	var errs []error
 	var consumed int64
 	for _, r := range p.Records {
-		pb.advance(r)
-		if r.Attrs.IsControl() {
-			continue
+		if pb.seek {
+			break // the rest of this poll predates the seek
 		}
-		consumed++
-		errs = append(errs, s.consumeRecord(ctx, pb, r, now))
+		if r.Offset < pb.to {
+			continue // already in this range or in the lake
+		}
+		for pb.replaying() && r.Offset >= pb.pending[0].To {
+			errs = append(errs, s.replayRange(ctx, pb))
+		}
+		pb.advance(r)
+		if !r.Attrs.IsControl() {
+			consumed++
+			errs = append(errs, s.consumeRecord(ctx, pb, r))
+		}
+		if pb.replaying() && pb.to >= pb.pending[0].To {
+			errs = append(errs, s.replayRange(ctx, pb))
+		}
 	}
 	s.count(pk.topic, func(ts *TopicStats) { ts.Consumed += consumed })
 	s.met.consumed.WithLabelValues(pk.topic).Add(float64(consumed))
@@ -272,8 +392,14 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition, 
 }
 
 // consumeRecord adds one record to its partition's buffer, flushing the
-// partition when the buffer is full.
-func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record, now time.Time) error {
+// partition when the buffer is full. A record that cannot become a row goes
+// to the range's bad records.
+func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) error {
+	pb.bytes += int64(len(r.Value))
+	s.buffered += int64(len(r.Value))
+	if at, ok := producedAt(r); ok {
+		pb.produced = append(pb.produced, at)
+	}
 	if pb.table == nil {
 		if !s.skipped[r.Topic] {
 			s.skipped[r.Topic] = true
@@ -281,11 +407,19 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record, no
 		}
 		return nil
 	}
-	if err := pb.table.add(r, now); err != nil {
-		s.deadLetter(ctx, r, err)
-		return nil
+	reason := screen(r, s.cfg.MaxRecordBytes)
+	if reason == "" {
+		if err := pb.table.add(r); err != nil {
+			reason = err.Error()
+		}
 	}
-	if pb.table.rows() >= s.cfg.FlushRows {
+	if reason != "" {
+		pb.bad = append(pb.bad, newBadRecord(r, reason))
+		s.count(r.Topic, func(ts *TopicStats) { ts.BadRecords++ })
+		s.met.badRecords.WithLabelValues(r.Topic).Inc()
+		s.log.Debug("sink: bad record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+	}
+	if !pb.replaying() && (pb.table.rows() >= s.cfg.FlushRows || pb.bytes >= s.cfg.FlushBytes) {
 		return s.flush(ctx, []*partBuf{pb})
 	}
 	return nil
@@ -296,7 +430,8 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record, no
 func (s *Sink) buffer(pk partKey) *partBuf {
 	pb := s.bufs[pk]
 	if pb == nil {
-		pb = newPartBuf(pk, newTable(pk.topic))
+		pb = newPartBuf(pk, newTable(pk.topic), s.chains[pk])
+		delete(s.chains, pk)
 		s.bufs[pk] = pb
 	}
 	return pb

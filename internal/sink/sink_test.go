@@ -2,9 +2,7 @@ package sink
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -125,43 +123,6 @@ func TestRestartResumesWithoutDuplicatesOrGaps(t *testing.T) {
 	checkOffsets(t, tick.TopicQuotes, rows[tick.TopicQuotes], prod.hw, nil)
 }
 
-func TestMalformedRecordsGoToDeadLetters(t *testing.T) {
-	brokers := newTestCluster(t)
-	store := newTestLake(t)
-	prod := newTestProducer(t, brokers)
-	prod.produce(t, 50, 0)
-	bad := []*kgo.Record{
-		{Topic: tick.TopicTrades, Key: []byte("AAPL"), Value: []byte(`{not json`), Timestamp: eventBase},
-		{Topic: tick.TopicQuotes, Key: []byte("MSFT"), Value: []byte(`{"symbol":"MSFT"}`), Timestamp: eventBase},
-	}
-	prod.send(t, bad...)
-	prod.produce(t, 50, 10)
-
-	s := runDrain(t, brokers, store, nil)
-	skip := make(map[partOffset]bool)
-	for _, r := range bad {
-		skip[partOffset{r.Partition, r.Offset}] = true
-		rc, err := store.Open(context.Background(), DeadLetterKey(r.Topic, r.Partition, r.Offset))
-		if err != nil {
-			t.Fatalf("dead letter of %s/%d@%d: %v", r.Topic, r.Partition, r.Offset, err)
-		}
-		body, _ := io.ReadAll(rc)
-		rc.Close()
-		var dl deadLetter
-		if err := json.Unmarshal(body, &dl); err != nil || dl.Value != string(r.Value) || dl.Error == "" {
-			t.Errorf("dead letter = %s (%v), want the raw value and a reason", body, err)
-		}
-	}
-	rows := readLake(t, store)
-	tradeSkip := map[partOffset]bool{{bad[0].Partition, bad[0].Offset}: true}
-	quoteSkip := map[partOffset]bool{{bad[1].Partition, bad[1].Offset}: true}
-	checkOffsets(t, tick.TopicTrades, rows[tick.TopicTrades], prod.hw, tradeSkip)
-	checkOffsets(t, tick.TopicQuotes, rows[tick.TopicQuotes], prod.hw, quoteSkip)
-	if got := s.Stats().Topics[tick.TopicTrades].DeadLetters; got != 1 {
-		t.Errorf("trades dead letters = %d, want 1", got)
-	}
-}
-
 func TestFlushIntervalWritesWithoutDrain(t *testing.T) {
 	brokers := newTestCluster(t)
 	store := newTestLake(t)
@@ -251,7 +212,7 @@ func TestUnknownTopicIsSkippedAndCommitted(t *testing.T) {
 	}
 }
 
-func TestReplayKeepsFilesAlreadyInTheLake(t *testing.T) {
+func TestFreshGroupResumesAtChainEnd(t *testing.T) {
 	brokers := newTestCluster(t)
 	store := newTestLake(t)
 	prod := newTestProducer(t, brokers)
@@ -262,9 +223,11 @@ func TestReplayKeepsFilesAlreadyInTheLake(t *testing.T) {
 	once := func(c *Config) { c.FlushInterval = time.Hour }
 	runDrain(t, brokers, store, once)
 	before := dataKeys(t, store)
+	// A fresh group resumes at the end of the lake's claim chains, not at
+	// the log start: nothing is consumed twice.
 	replay := runDrain(t, brokers, store, func(c *Config) { once(c); c.Group += "-replay" })
-	if got := replay.Stats().Topics[tick.TopicTrades].Consumed; got != 120 {
-		t.Fatalf("replay consumed %d trades, want 120", got)
+	if got := replay.Stats().Topics[tick.TopicTrades].Consumed; got != 0 {
+		t.Fatalf("replay consumed %d trades, want 0", got)
 	}
 	if after := dataKeys(t, store); !slices.Equal(before, after) {
 		t.Errorf("replay changed the lake: before %v, after %v", before, after)

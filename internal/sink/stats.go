@@ -1,6 +1,9 @@
 package sink
 
-import "maps"
+import (
+	"maps"
+	"time"
+)
 
 // Stats is a snapshot of what a Sink has done since it was made.
 type Stats struct {
@@ -9,22 +12,39 @@ type Stats struct {
 	// Lag is, per topic and assigned partition, the high watermark minus the
 	// next offset to consume, as of the last fetch.
 	Lag map[string]map[int32]int64 `json:"lag"`
+	// FreshnessP50 and FreshnessP99 are quantiles of the wall-clock time from
+	// a record being produced to its file being in the lake, over every
+	// record with a produce-time header; 0 before the first file.
+	FreshnessP50 time.Duration `json:"freshness_p50_ns"`
+	FreshnessP99 time.Duration `json:"freshness_p99_ns"`
+	// Retries counts flushes retried after a failed lake write.
+	Retries int64 `json:"retries"`
+	// Errors counts failed lake writes, head moves and commits.
+	Errors int64 `json:"errors"`
+	// ClaimsLost counts flush ranges another sink claimed first.
+	ClaimsLost int64 `json:"claims_lost"`
+	// BufferedBytes is the record bytes held in memory now.
+	BufferedBytes int64 `json:"buffered_bytes"`
 }
 
 // TopicStats counts one topic's records.
 type TopicStats struct {
-	Consumed    int64 `json:"consumed"`     // records consumed (control records excluded)
-	Written     int64 `json:"written"`      // rows written to files
-	Files       int64 `json:"files"`        // files written
-	Bytes       int64 `json:"bytes"`        // bytes of files written
-	DeadLetters int64 `json:"dead_letters"` // malformed records sent to dead letters
+	Consumed   int64 `json:"consumed"`    // records consumed (control records excluded)
+	Written    int64 `json:"written"`     // rows written to files
+	Files      int64 `json:"files"`       // files written
+	Bytes      int64 `json:"bytes"`       // bytes of files written
+	BadRecords int64 `json:"bad_records"` // records refused and written to _errors
 }
 
 // Stats returns a snapshot of the sink's counters.
 func (s *Sink) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Topics: maps.Clone(s.stats), Lag: make(map[string]map[int32]int64)}
+	st := Stats{
+		Topics: maps.Clone(s.stats), Lag: make(map[string]map[int32]int64),
+		FreshnessP50: s.fresh.quantile(0.5), FreshnessP99: s.fresh.quantile(0.99),
+		Retries: s.retries, Errors: s.errCount, ClaimsLost: s.lostCount, BufferedBytes: s.buffered,
+	}
 	if st.Topics == nil {
 		st.Topics = make(map[string]TopicStats)
 	}

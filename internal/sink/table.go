@@ -27,6 +27,10 @@ const (
 	MetaFirstOffset = "ticklake.first_offset"
 	MetaLastOffset  = "ticklake.last_offset"
 	MetaColumns     = "ticklake.columns"
+	MetaClusterID   = "ticklake.kafka_cluster_id"
+	MetaTopicID     = "ticklake.kafka_topic_id"
+	MetaRangeFrom   = "ticklake.range_from"
+	MetaRangeTo     = "ticklake.range_to"
 )
 
 // table buffers the decoded rows of one Kafka partition of one topic and
@@ -35,12 +39,14 @@ const (
 // inferred schema for other topics later.
 type table interface {
 	// add decodes a record into a row; an error means the record is malformed.
-	add(r *kgo.Record, ingest time.Time) error
+	add(r *kgo.Record) error
 	// rows is the number of buffered rows.
 	rows() int
 	// encode builds one file per hourly partition from the buffered rows,
-	// in partition order, without clearing them.
-	encode(topic string, part int32) ([]encodedFile, error)
+	// in partition order, without clearing them. Every row's _ingest_time is
+	// ingest and every footer carries meta, so that encoding the same records
+	// again yields the same bytes.
+	encode(topic string, part int32, ingest time.Time, meta map[string]string) ([]encodedFile, error)
 	// reset drops the buffered rows once their files are in the lake.
 	reset()
 }
@@ -56,7 +62,8 @@ type encodedFile struct {
 
 // rowTable is a table of a Go struct type T described by parquet struct tags.
 type rowTable[T any] struct {
-	decode  func(r *kgo.Record, ingest time.Time) (T, error)
+	decode  func(r *kgo.Record) (T, error)
+	stamp   func(row *T, ingestMicros int64)
 	compare func(a, b T) int
 	sorting []parquet.SortingColumn
 	columns string // the ticklake.columns metadata value
@@ -70,9 +77,10 @@ type hourRows[T any] struct {
 	first, last int64
 }
 
-func newRowTable[T any](decode func(*kgo.Record, time.Time) (T, error), compare func(a, b T) int, sorting ...parquet.SortingColumn) *rowTable[T] {
+func newRowTable[T any](decode func(*kgo.Record) (T, error), stamp func(*T, int64), compare func(a, b T) int, sorting ...parquet.SortingColumn) *rowTable[T] {
 	return &rowTable[T]{
 		decode:  decode,
+		stamp:   stamp,
 		compare: compare,
 		sorting: sorting,
 		columns: columnsJSON(parquet.SchemaOf(new(T))),
@@ -80,8 +88,8 @@ func newRowTable[T any](decode func(*kgo.Record, time.Time) (T, error), compare 
 	}
 }
 
-func (t *rowTable[T]) add(r *kgo.Record, ingest time.Time) error {
-	row, err := t.decode(r, ingest)
+func (t *rowTable[T]) add(r *kgo.Record) error {
+	row, err := t.decode(r)
 	if err != nil {
 		return err
 	}
@@ -104,7 +112,7 @@ func (t *rowTable[T]) reset() {
 	t.n = 0
 }
 
-func (t *rowTable[T]) encode(topic string, part int32) ([]encodedFile, error) {
+func (t *rowTable[T]) encode(topic string, part int32, ingest time.Time, extra map[string]string) ([]encodedFile, error) {
 	parts := slices.SortedFunc(maps.Keys(t.hours), func(a, b lake.Partition) int {
 		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Hour, b.Hour))
 	})
@@ -113,7 +121,11 @@ func (t *rowTable[T]) encode(topic string, part int32) ([]encodedFile, error) {
 		h := t.hours[p]
 		// Stable, so rows equal on the sort key stay in offset order.
 		slices.SortStableFunc(h.rows, t.compare)
+		for i := range h.rows {
+			t.stamp(&h.rows[i], ingest.UnixMicro())
+		}
 		meta := fileMeta(topic, part, h.first, h.last, t.columns)
+		maps.Copy(meta, extra)
 		data, err := encodeParquet(h.rows, meta, t.sorting)
 		if err != nil {
 			return nil, fmt.Errorf("encoding %s partition %d offsets %d-%d: %w", topic, part, h.first, h.last, err)

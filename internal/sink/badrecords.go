@@ -1,0 +1,53 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// badRecord is one line of an _errors file: a record the sink could not turn
+// into a row, kept with its raw bytes (base64 in JSON) and the reason.
+type badRecord struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Reason    string `json:"reason"`
+	Raw       []byte `json:"raw"`
+}
+
+// ErrorsKey is where the bad records of the flush range starting at from are
+// stored; day is the range's claim time, so rewriting the range reproduces
+// the key.
+func ErrorsKey(topic string, part int32, from int64, day time.Time) string {
+	return fmt.Sprintf("_errors/%s/dt=%s/%d-%020d.jsonl", topic, day.UTC().Format(time.DateOnly), part, from)
+}
+
+// newBadRecord describes why r was refused.
+func newBadRecord(r *kgo.Record, reason string) badRecord {
+	return badRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Reason: reason, Raw: r.Value}
+}
+
+// encodeBadRecords renders bad records as JSON Lines.
+func encodeBadRecords(bad []badRecord) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, b := range bad {
+		_ = enc.Encode(b) // strings, ints and bytes always encode
+	}
+	return buf.Bytes()
+}
+
+// screen returns why a record cannot become a row before decoding it, or "".
+func screen(r *kgo.Record, maxBytes int) string {
+	switch {
+	case r.Value == nil:
+		return "tombstone: the record has no value"
+	case len(r.Value) > maxBytes:
+		return fmt.Sprintf("oversize: %d bytes, more than the %d allowed (MaxRecordBytes)", len(r.Value), maxBytes)
+	}
+	return ""
+}

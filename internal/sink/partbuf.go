@@ -1,0 +1,73 @@
+package sink
+
+import (
+	"cmp"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// partBuf is what the sink holds for one assigned partition: the records of
+// the flush range [from, to) consumed since the last write. Records without
+// rows (control records) still extend the range.
+type partBuf struct {
+	partKey
+	table     table       // nil when the topic has no schema yet
+	bad       []badRecord // refused records of the range
+	from, to  int64       // -1 until known: the chain end or the first record
+	bytes     int64       // buffered value bytes
+	produced  []int64     // produce times (Unix ns) of the buffered records
+	pending   []marker    // claimed ranges to reproduce before claiming anew
+	claimed   *marker     // the current range's claim, while its files are written
+	seek      bool        // set when the consumer must seek: the rest of this poll is stale
+	committed int64       // -1 until the sink commits for this partition
+	epoch     int32       // leader epoch of the last record, for the commit
+}
+
+func newPartBuf(pk partKey, t table, ch chain) *partBuf {
+	pb := &partBuf{partKey: pk, table: t, from: -1, to: -1, committed: -1, epoch: -1}
+	if ch.found {
+		pb.from, pb.to, pb.pending = ch.resume(), ch.resume(), ch.pending
+	}
+	return pb
+}
+
+// advance extends the flush range over r.
+func (pb *partBuf) advance(r *kgo.Record) {
+	if pb.from < 0 {
+		pb.from = r.Offset
+	}
+	pb.to = r.Offset + 1
+	pb.epoch = r.LeaderEpoch
+}
+
+// held reports whether the range holds anything to write.
+func (pb *partBuf) held() bool {
+	return len(pb.bad) > 0 || (pb.table != nil && pb.table.rows() > 0)
+}
+
+// replaying reports whether the range is a claimed one being reproduced: it
+// must end exactly where its marker says, so size and time flushes skip it.
+func (pb *partBuf) replaying() bool { return len(pb.pending) > 0 }
+
+// commitOffset is the offset Kafka may hold for the partition: the end of
+// what is in the lake.
+func (pb *partBuf) commitOffset() int64 {
+	if pb.held() || pb.replaying() {
+		return pb.from
+	}
+	return pb.to
+}
+
+// clear empties the range once its files are in the lake (or abandoned).
+func (pb *partBuf) clear() {
+	if pb.table != nil {
+		pb.table.reset()
+	}
+	pb.bad, pb.produced, pb.bytes, pb.claimed = nil, pb.produced[:0], 0, nil
+	pb.from = pb.to
+}
+
+func (pb *partBuf) compare(o *partBuf) int {
+	return cmp.Or(strings.Compare(pb.topic, o.topic), cmp.Compare(pb.part, o.part))
+}
