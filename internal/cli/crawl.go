@@ -14,6 +14,7 @@ import (
 func newCrawlCmd(e *env) *cobra.Command {
 	var (
 		loc   locationFlags
+		s3    s3Flags
 		every time.Duration
 	)
 	cfg := crawler.DefaultConfig()
@@ -26,7 +27,7 @@ seen before are not read again. With --every it crawls periodically until
 Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := lake.Open(loc.lakeURL())
+			store, err := lake.OpenWith(loc.lakeURL(), s3.options())
 			if err != nil {
 				return err
 			}
@@ -53,6 +54,7 @@ Ctrl-C.`,
 	}
 	fs := cmd.Flags()
 	loc.add(fs, true, true)
+	s3.add(fs)
 	fs.StringVar(&cfg.Database, "database", cfg.Database, "catalog database to register tables in")
 	fs.StringVar(&cfg.RootTable, "root-table", cfg.RootTable, "table name for files lying at the lake root")
 	fs.DurationVar(&every, "every", 0, "crawl periodically at this interval (0 = once)")

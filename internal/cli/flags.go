@@ -54,7 +54,7 @@ type locationFlags struct {
 func (l *locationFlags) add(fs *pflag.FlagSet, lake, catalog bool) {
 	fs.StringVar(&l.dataDir, "data-dir", defaultDataDir, "directory for ticklake's data; sets the default lake and catalog locations")
 	if lake {
-		fs.StringVar(&l.lake, "lake", "", "lake location: a directory or file:///path (default <data-dir>/lake)")
+		fs.StringVar(&l.lake, "lake", "", "lake location: a directory, file:///path or s3://bucket/prefix (default <data-dir>/lake)")
 	}
 	if catalog {
 		fs.StringVar(&l.catalog, "catalog", "", "catalog: a path or sqlite:///abs/path (default <data-dir>/catalog.db)")

@@ -13,6 +13,7 @@ func newSinkCmd(e *env) *cobra.Command {
 	var (
 		kf  kafkaFlags
 		loc locationFlags
+		s3  s3Flags
 	)
 	cfg := sink.DefaultConfig()
 	cmd := &cobra.Command{
@@ -27,7 +28,7 @@ to the end of every partition as of start, then exits.`,
 			if err := kf.requireBrokers(); err != nil {
 				return err
 			}
-			store, err := lake.Open(loc.lakeURL())
+			store, err := lake.OpenWith(loc.lakeURL(), s3.options())
 			if err != nil {
 				return err
 			}
@@ -46,6 +47,7 @@ to the end of every partition as of start, then exits.`,
 	fs := cmd.Flags()
 	kf.add(fs)
 	loc.add(fs, true, false)
+	s3.add(fs)
 	fs.StringVar(&cfg.Group, "group", cfg.Group, "consumer group")
 	fs.StringSliceVar(&cfg.Topics, "topics", cfg.Topics, "topics to consume")
 	fs.DurationVar(&cfg.FlushInterval, "flush-interval", cfg.FlushInterval, "longest time a record waits before its file is written")
