@@ -44,6 +44,9 @@ type Config struct {
 	// MaxRows caps the rows a result holds; further rows are dropped and
 	// Stats.Truncated is set.
 	MaxRows int
+	// DisablePruning makes every table reference read all of its files, to
+	// compare answers and costs with pruning.
+	DisablePruning bool
 }
 
 // DefaultConfig returns the defaults: the default database, a 60 s timeout
@@ -91,8 +94,9 @@ type Engine struct {
 	logger *slog.Logger
 	db     *sql.DB
 
-	mu    sync.Mutex // guards views and serialises their refresh
-	views map[string]view
+	mu      sync.Mutex // guards views and serialises their refresh
+	views   map[string]view
+	schemas schemaCache
 }
 
 // Open starts an in-memory DuckDB reading the lake's files directly. It needs
@@ -192,18 +196,56 @@ func (e *Engine) Query(ctx context.Context, sql string) (*Result, error) {
 	}
 	defer conn.Close()
 	planStart := time.Now()
-	if err := checkReadOnly(conn, sql); err != nil {
+	p, err := e.checkedPlan(ctx, conn, sql)
+	if err != nil {
 		return nil, e.wrapCtx(ctx, err)
 	}
 	planning := time.Since(planStart)
-	res, err := e.run(ctx, conn, sql)
+	execStart := time.Now()
+	res, err := e.run(ctx, conn, p.sql)
 	if err != nil {
 		return nil, e.wrapCtx(ctx, err)
 	}
 	res.Stats.PlanningMs = ms(planning)
-	res.Stats.FilesScanned, res.Stats.BytesScanned = e.scanned(referencedTables(ctx, conn, sql, e.cfg.Database))
+	res.Stats.ExecutionMs = ms(time.Since(execStart))
+	res.Stats.addScans(p.scans)
 	res.Stats.ElapsedMs = ms(time.Since(start))
 	return res, nil
+}
+
+// checkedPlan plans the statement and checks that what will run is a read.
+// When the pruned statement does not pass but the user's does, the user's
+// runs unpruned: pruning must never change an answer or refuse a query.
+func (e *Engine) checkedPlan(ctx context.Context, conn *sql.Conn, query string) (*plan, error) {
+	p, err := e.plan(ctx, conn, query)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReadOnly(conn, p.sql); err == nil {
+		if !p.parsed {
+			p.scans = e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))
+		}
+		return p, nil
+	} else if p.sql == query {
+		return nil, err
+	}
+	if err := checkReadOnly(conn, query); err != nil {
+		return nil, err
+	}
+	e.logger.Warn("the pruned statement did not bind; running it unpruned", "sql", query)
+	return &plan{sql: query, scans: e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))}, nil
+}
+
+// fullScans describes reading every file of the named tables.
+func (e *Engine) fullScans(tables []string) []scan {
+	views := e.snapshot()
+	out := make([]scan, 0, len(tables))
+	for _, t := range tables {
+		if v, ok := views[t]; ok {
+			out = append(out, v.scanOf(t, v.files))
+		}
+	}
+	return out
 }
 
 // run executes the statement and converts its rows.

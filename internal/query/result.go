@@ -36,17 +36,46 @@ type Column struct {
 	Type string `json:"type"`
 }
 
-// Stats describes a query's cost. FilesScanned and BytesScanned add up the
-// files of every catalog table the statement names (partition pruning is
-// not reflected yet).
+// Stats describes a query's cost, like Athena's: time spent planning
+// (parsing, partition pruning, checking), fetching remote files into the
+// local cache, and executing, and what was read. FilesScanned and
+// BytesScanned add up the files each table reference reads after partition
+// pruning, PartitionsPruned the partitions skipped before DuckDB saw a file.
 type Stats struct {
-	PlanningMs   float64 `json:"planning_ms"`
-	ElapsedMs    float64 `json:"elapsed_ms"`
-	RowsReturned int64   `json:"rows_returned"`
-	FilesScanned int     `json:"files_scanned"`
-	BytesScanned int64   `json:"bytes_scanned"`
+	PlanningMs       float64 `json:"planning_ms"`
+	FetchMs          float64 `json:"fetch_ms"`
+	ExecutionMs      float64 `json:"execution_ms"`
+	ElapsedMs        float64 `json:"elapsed_ms"`
+	RowsReturned     int64   `json:"rows_returned"`
+	FilesScanned     int     `json:"files_scanned"`
+	BytesScanned     int64   `json:"bytes_scanned"`
+	PartitionsRead   int     `json:"partitions_scanned"`
+	PartitionsPruned int     `json:"partitions_pruned"`
+	// Tables details each table reference.
+	Tables []TableScan `json:"tables,omitempty"`
 	// Truncated is set when the result hit the row cap (Config.MaxRows).
 	Truncated bool `json:"truncated"`
+}
+
+// TableScan is what one reference to a catalog table read.
+type TableScan struct {
+	Table            string `json:"table"`
+	Files            int    `json:"files"`
+	FilesTotal       int    `json:"files_total"`
+	Bytes            int64  `json:"bytes"`
+	Partitions       int    `json:"partitions"`
+	PartitionsPruned int    `json:"partitions_pruned"`
+}
+
+func (s *Stats) addScans(scans []scan) {
+	for _, sc := range scans {
+		s.FilesScanned += sc.files
+		s.BytesScanned += sc.bytes
+		s.PartitionsRead += sc.partitions
+		s.PartitionsPruned += sc.partitionsPruned
+		s.Tables = append(s.Tables, TableScan{Table: sc.table, Files: sc.files, FilesTotal: sc.filesAll,
+			Bytes: sc.bytes, Partitions: sc.partitions, PartitionsPruned: sc.partitionsPruned})
+	}
 }
 
 // collect reads up to maxRows rows, converting each value.

@@ -8,19 +8,35 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// view is what the engine remembers of a table's current view.
+// view is what the engine remembers of a table's current view: its
+// definition and files, for pruning and statistics.
 type view struct {
 	fingerprint string
-	files       int
+	table       catalog.Table
+	files       []viewFile
 	bytes       int64
+	// eventTime is set when every file was written by the sink, which puts
+	// a record in the dt/hr partition of its event time (ts): a range on ts
+	// then prunes partitions.
+	eventTime bool
+}
+
+// viewFile is one data file of a view.
+type viewFile struct {
+	path  string
+	bytes int64
+	part  partValue
 }
 
 // refresh brings the views in line with the catalog: it re-creates the views
@@ -65,7 +81,11 @@ func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
 	if e.views[t.Name].fingerprint == fp {
 		return nil
 	}
-	paths, bytes := e.localFiles(t.Name, files)
+	v := e.localFiles(t, files)
+	paths := make([]string, len(v.files))
+	for i, f := range v.files {
+		paths[i] = f.path
+	}
 	body, err := e.viewBody(ctx, t, paths)
 	if err != nil {
 		return err
@@ -73,7 +93,8 @@ func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
 	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW "+e.viewName(t.Name)+" AS "+body); err != nil {
 		return fmt.Errorf("query: creating the view of %s: %s", t.Name, oneLine(err.Error(), ""))
 	}
-	e.views[t.Name] = view{fingerprint: fp, files: len(paths), bytes: bytes}
+	v.fingerprint = fp
+	e.views[t.Name] = v
 	e.logger.Debug("view refreshed", "table", t.Name, "files", len(paths), "version", t.Version)
 	return nil
 }
@@ -102,20 +123,43 @@ func fingerprint(t catalog.Table, files []catalog.File) string {
 
 // localFiles maps file keys to local paths, skipping files that are gone
 // (a view over a missing file would fail every query).
-func (e *Engine) localFiles(table string, files []catalog.File) ([]string, int64) {
-	var paths []string
-	var bytes int64
+func (e *Engine) localFiles(t catalog.Table, files []catalog.File) view {
+	v := view{table: t, eventTime: sinkLayout(t)}
 	for _, f := range files {
 		p, _ := e.store.LocalPath(f.Key)
 		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			e.logger.Warn("catalogued file is missing; leaving it out of the view", "table", table, "key", f.Key)
+			e.logger.Warn("catalogued file is missing; leaving it out of the view", "table", t.Name, "key", f.Key)
 			continue
 		}
-		paths = append(paths, p)
-		bytes += f.Bytes
+		kvs := map[string]string{}
+		for _, kv := range lake.HivePartitions(f.Key) {
+			kvs[kv.Key] = kv.Value
+		}
+		v.files = append(v.files, viewFile{path: p, bytes: f.Bytes, part: parsePart(kvs)})
+		v.bytes += f.Bytes
+		v.eventTime = v.eventTime && sinkFileRE.MatchString(path.Base(f.Key))
 	}
-	sort.Strings(paths)
-	return paths, bytes
+	sort.Slice(v.files, func(i, j int) bool { return v.files[i].path < v.files[j].path })
+	return v
+}
+
+// sinkFileRE matches the names the sink gives its files
+// (<topic>-<partition>-<first offset>-<last offset>.parquet).
+var sinkFileRE = regexp.MustCompile(`^.+-\d+-\d{20}-\d{20}\.parquet$`)
+
+// sinkLayout tells whether a table is laid out as the sink writes: dt (and
+// hr) partitions and an event-time column ts.
+func sinkLayout(t catalog.Table) bool {
+	hasDT := false
+	for _, k := range t.PartitionKeys {
+		hasDT = hasDT || k.Name == "dt"
+	}
+	for _, c := range t.Columns {
+		if c.Name == "ts" && strings.EqualFold(c.Type, "timestamp") {
+			return hasDT
+		}
+	}
+	return false
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
@@ -140,7 +184,21 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string) 
 
 // describe returns the columns (name -> DuckDB type) a source yields, keyed
 // by their normalised name.
+// Answers are cached by source, which names the files: pruned queries over
+// the same partitions do not read the footers twice to bind.
 func (e *Engine) describe(ctx context.Context, source string) (map[string]fileColumn, error) {
+	key := sha256.Sum256([]byte(source))
+	if have, ok := e.schemas.get(key); ok {
+		return have, nil
+	}
+	have, err := e.describeNow(ctx, source)
+	if err == nil {
+		e.schemas.put(key, have)
+	}
+	return have, err
+}
+
+func (e *Engine) describeNow(ctx context.Context, source string) (map[string]fileColumn, error) {
 	rows, err := e.db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+source+")")
 	if err != nil {
 		return nil, err
@@ -158,6 +216,31 @@ func (e *Engine) describe(ctx context.Context, source string) (map[string]fileCo
 }
 
 type fileColumn struct{ name, typ string }
+
+// schemaCache remembers the columns of file sets; it is small and simply
+// emptied when full.
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]map[string]fileColumn
+}
+
+const schemaCacheSize = 256
+
+func (c *schemaCache) get(k [32]byte) (map[string]fileColumn, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *schemaCache) put(k [32]byte, v map[string]fileColumn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= schemaCacheSize {
+		c.m = map[[32]byte]map[string]fileColumn{}
+	}
+	c.m[k] = v
+}
 
 func columnExpr(c catalog.Column, have map[string]fileColumn) string {
 	typ, ok := duckType(c.Type)
@@ -217,14 +300,65 @@ func readParquet(paths []string, keys []catalog.Column) string {
 	return b.String()
 }
 
-// scanned sums the files and bytes of the named tables' views.
-func (e *Engine) scanned(tables []string) (files int, bytes int64) {
+// snapshot copies the current views (their file lists are never mutated).
+func (e *Engine) snapshot() map[string]view {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, t := range tables {
-		v := e.views[t]
-		files += v.files
-		bytes += v.bytes
+	out := make(map[string]view, len(e.views))
+	for k, v := range e.views {
+		out[k] = v
 	}
-	return files, bytes
+	return out
+}
+
+// keep returns the files that pass every test.
+func (v view) keep(keeps []keepFunc) []viewFile {
+	if len(keeps) == 0 {
+		return v.files
+	}
+	var out []viewFile
+	for _, f := range v.files {
+		ok := true
+		for _, k := range keeps {
+			ok = ok && k(f.part)
+		}
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scanOf describes reading the kept files of the view.
+func (v view) scanOf(table string, kept []viewFile) scan {
+	s := scan{table: table, files: len(kept), filesAll: len(v.files)}
+	all, read := map[partValue]bool{}, map[partValue]bool{}
+	for _, f := range v.files {
+		all[f.part] = true
+	}
+	for _, f := range kept {
+		read[f.part] = true
+		s.bytes += f.bytes
+	}
+	s.partitions, s.partitionsPruned = len(read), len(all)-len(read)
+	return s
+}
+
+func (v view) hasColumn(name string) bool {
+	for _, c := range v.table.Columns {
+		if c.Name == name {
+			return true
+		}
+	}
+	return v.partitionType(name) != ""
+}
+
+// partitionType is the catalog type of a partition key, or "".
+func (v view) partitionType(name string) string {
+	for _, k := range v.table.PartitionKeys {
+		if k.Name == name {
+			return strings.ToLower(k.Type)
+		}
+	}
+	return ""
 }
