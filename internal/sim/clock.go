@@ -1,43 +1,44 @@
 package sim
 
-// kind is the type of event an arrival produces.
-type kind uint8
-
-const (
-	kindTrade kind = iota
-	kindQuote
-)
-
-// arrival is the next scheduled event of one symbol and kind.
+// arrival is the next scheduled event of one symbol.
 type arrival struct {
-	ns   int64
-	sym  int
-	kind kind
+	ns  int64
+	sym int
 }
 
-// arrivals is a min-heap on event time; ties go to the lower symbol index,
-// then trades before quotes, so the merge order is fully determined.
+// before orders arrivals by time, ties to the lower symbol index, so the
+// merge order is fully determined.
+func (a arrival) before(b arrival) bool {
+	return a.ns < b.ns || (a.ns == b.ns && a.sym < b.sym)
+}
+
+// arrivals is a binary min-heap of arrivals, typed to keep the hot path free
+// of interface calls.
 type arrivals []arrival
 
-func (q arrivals) Len() int      { return len(q) }
-func (q arrivals) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-
-func (q arrivals) Less(i, j int) bool {
-	a, b := q[i], q[j]
-	if a.ns != b.ns {
-		return a.ns < b.ns
+func (q arrivals) init() {
+	for i := len(q)/2 - 1; i >= 0; i-- {
+		q.down(i)
 	}
-	if a.sym != b.sym {
-		return a.sym < b.sym
-	}
-	return a.kind < b.kind
 }
 
-func (q *arrivals) Push(x any) { *q = append(*q, x.(arrival)) }
-
-func (q *arrivals) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+// down restores the heap below i after q[i] got later.
+func (q arrivals) down(i int) {
+	n := len(q)
+	x := q[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && q[r].before(q[c]) {
+			c = r
+		}
+		if !q[c].before(x) {
+			break
+		}
+		q[i] = q[c]
+		i = c
+	}
+	q[i] = x
 }

@@ -1,7 +1,11 @@
 // Package sim is ticklake's deterministic market simulator: a universe of
-// US-equity-like symbols, each with its own price model and Poisson arrivals
-// of trades and quotes, merged on one simulated clock into a single stream of
-// tick.Events in non-decreasing event time.
+// US-equity-like symbols whose latent prices follow stochastic-volatility
+// (GARCH) diffusions with jumps, tied together by market and sector factors,
+// trading on the US exchange calendar with its pre-market, regular and
+// after-hours sessions. Each symbol's arrivals follow the intraday U shape
+// and its volatility; the streams are merged on one simulated clock into a
+// single stream of tick.Events in non-decreasing event time. See
+// docs/simulator.md for the model.
 //
 // It knows no transport and no pacing: callers pull events with Next as fast
 // as they like and decide when to send them. The same Config always yields a
@@ -9,19 +13,19 @@
 package sim
 
 import (
-	"container/heap"
-	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
-
 	"github.com/ticklake/ticklake/internal/tick"
 )
+
+// trimEvery is how many events pass between trims of the factor caches.
+const trimEvery = 1 << 16
 
 // Sim generates events. It is not safe for concurrent use.
 type Sim struct {
 	symbols []Symbol
 	states  []*symbolState
+	factors []*factor
 	queue   arrivals
+	n       int64
 }
 
 // New returns a simulator for cfg, positioned at cfg.Start.
@@ -29,45 +33,61 @@ func New(cfg Config) (*Sim, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	symbols, err := selectSymbols(DefaultUniverse(), cfg.Symbols)
+	symbols, err := selectSymbols(cfg.universe(), cfg.Symbols)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{symbols: symbols}
-	start := cfg.Start.UnixNano()
+	p := cfg.params()
+	prof := newProfile(p.ExtendedVolatility)
+	cal, k0 := newCalendar(cfg.Start)
+	market := newFactor(cfg.Seed, "market", *p, p.MarketJumpsPerDay, p.MarketJumpSize)
+	s := &Sim{symbols: symbols, factors: []*factor{market}}
+	sectors := map[string]*factor{}
 	for i, sym := range symbols {
-		st := newSymbolState(sym, symbolRand(cfg.Seed, sym.Symbol), start)
+		sec := sectors[sym.Sector]
+		if sec == nil {
+			sec = newFactor(cfg.Seed, "sector:"+sym.Sector, *p, 0, 0)
+			sectors[sym.Sector] = sec
+			s.factors = append(s.factors, sec)
+		}
+		st := newSymbolState(sym, cfg.Seed, p, prof, cal, market, sec, k0, cfg.Start.UnixNano(), cfg.activity())
 		s.states = append(s.states, st)
-		s.queue = append(s.queue,
-			arrival{ns: start + st.wait(kindTrade), sym: i, kind: kindTrade},
-			arrival{ns: start + st.wait(kindQuote), sym: i, kind: kindQuote})
+		s.queue = append(s.queue, arrival{ns: st.nextArrival(), sym: i})
 	}
-	heap.Init(&s.queue)
+	s.queue.init()
 	return s, nil
 }
 
-// symbolRand gives each symbol its own stream, so a symbol's path does not
-// depend on which other symbols are selected.
-func symbolRand(seed int64, symbol string) *rand.Rand {
-	h := fnv.New64a()
-	fmt.Fprint(h, symbol)
-	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
-}
-
-// Next returns the next event; event times never decrease.
+// Next returns the next event; event times never decrease. The Conditions
+// slice of a trade is shared and must not be modified.
 func (s *Sim) Next() tick.Event {
 	a := s.queue[0]
 	st := s.states[a.sym]
+	st.bridge(a.ns)
 	var ev tick.Event
-	switch a.kind {
-	case kindTrade:
-		ev.Trade = st.trade(a.ns)
-	default:
-		ev.Quote = st.quote(a.ns)
+	// a symbol's first event is a quote, so every trade has an NBBO
+	if st.rng.Float64() < st.tradeProb && st.quoteSeq > 0 && !st.halted() {
+		ev.Trade = st.trade()
+	} else {
+		ev.Quote = st.quote()
 	}
-	s.queue[0].ns = a.ns + st.wait(a.kind)
-	heap.Fix(&s.queue, 0)
+	s.queue[0].ns = st.nextArrival()
+	s.queue.down(0)
+	if s.n++; s.n%trimEvery == 0 {
+		s.trim()
+	}
 	return ev
+}
+
+// trim drops factor minutes that every symbol has passed.
+func (s *Sim) trim() {
+	low := s.states[0].k
+	for _, st := range s.states[1:] {
+		low = min(low, st.k)
+	}
+	for _, f := range s.factors {
+		f.trim(low)
+	}
 }
 
 // Symbols returns the simulated symbols with their reference (start) prices.

@@ -134,49 +134,40 @@ func checkQuote(t *testing.T, q *tick.Quote, wantSeq int64) {
 	checkOnGrid(t, q.Symbol, q.Ask)
 }
 
-// checkOnGrid asserts p is a whole number of ticks and prints as such.
+// checkOnGrid asserts p is a whole number of ticks: $0.01 at or above $1,
+// $0.0001 below. (That such prices print with at most four decimals is
+// package tick's test.)
 func checkOnGrid(t *testing.T, sym string, p float64) {
 	t.Helper()
-	step := 0.01
-	if p < 1 {
-		step = 0.0001
-	}
-	n := p / step
-	if math.Abs(n-math.Round(n)) > 1e-6 {
-		t.Fatalf("%s price %v is off the %v tick grid", sym, p, step)
-	}
-	s := string(appendPrice(p))
-	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > 4 {
-		t.Fatalf("%s price %v prints as %s", sym, p, s)
+	pips := p * 10_000
+	if math.Abs(pips-math.Round(pips)) > 1e-6 || (p >= 1 && int64(math.Round(pips))%100 != 0) {
+		t.Fatalf("%s price %v is off the tick grid", sym, p)
 	}
 }
 
-func appendPrice(p float64) []byte {
-	tr := tick.Trade{Price: p}
-	b := tr.AppendJSON(nil)
-	i := bytes.Index(b, []byte(`"price":`)) + len(`"price":`)
-	j := bytes.IndexByte(b[i:], ',')
-	return b[i : i+j]
-}
-
+// TestArrivalRates checks a regular session's trade count against the
+// rates the universe's ADVs imply, and the quote-to-trade ratio.
 func TestArrivalRates(t *testing.T) {
-	s := newTestSim(t, Config{Seed: 3, Start: testStart})
-	var trades, quotes int
-	var end time.Time
-	for range 40000 {
-		ev := s.Next()
+	syms := []string{"AAPL", "JPM", "NFLX"}
+	s := newTestSim(t, Config{Seed: 3, Start: testStart, Symbols: syms})
+	p := DefaultParams()
+	var want float64
+	for _, sym := range s.Symbols() {
+		want += max(float64(sym.ADV)/(23400*p.SharesPerTrade), p.MinTradeRate) * 23400
+	}
+	end := testStart.Add(390 * time.Minute).UnixNano()
+	var trades, quotes float64
+	for ev := s.Next(); ev.Time().UnixNano() < end; ev = s.Next() {
 		if ev.Trade != nil {
 			trades++
 		} else {
 			quotes++
 		}
-		end = ev.Time()
 	}
-	secs := end.Sub(testStart).Seconds()
-	if rate := float64(trades) / secs; rate < 20 || rate > 80 {
-		t.Errorf("universe trade rate %.1f/s, want about 40 per second", rate)
+	if trades < 0.7*want || trades > 1.3*want {
+		t.Errorf("%.0f trades in a regular session, want about %.0f", trades, want)
 	}
-	if ratio := float64(quotes) / float64(trades); ratio < 2.5 || ratio > 3.5 {
+	if ratio := quotes / trades; ratio < 2.5 || ratio > 3.5 {
 		t.Errorf("quotes per trade %.2f, want about 3", ratio)
 	}
 }
@@ -245,20 +236,32 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// skeletonTickers are the walking skeleton's universe, which must keep its
+// places so `--symbols N` stays stable.
+var skeletonTickers = strings.Fields("AAPL AMD AMZN BAC CVX DIS F GOOGL JNJ JPM KO META MSFT MULN NFLX NVDA PFE PG PLTR SIRI SPY T TSLA V WMT XOM")
+
 func TestDefaultUniverse(t *testing.T) {
 	u := DefaultUniverse()
-	if len(u) < 20 {
-		t.Fatalf("universe has %d symbols, want at least 20", len(u))
+	if len(u) < 50 {
+		t.Fatalf("universe has %d symbols, want at least 50", len(u))
 	}
-	seen := map[string]bool{}
-	for i, s := range u {
-		if seen[s.Symbol] || (i > 0 && u[i-1].Symbol >= s.Symbol) {
-			t.Errorf("%s: duplicate or out of order", s.Symbol)
+	for i, want := range skeletonTickers {
+		if u[i].Symbol != want {
+			t.Fatalf("symbol %d is %s, want %s (the first 26 keep their places)", i, u[i].Symbol, want)
 		}
-		seen[s.Symbol] = true
-		if s.Name == "" || s.Sector == "" || s.Price <= 0 || s.Volatility <= 0 || s.ADV <= 0 {
-			t.Errorf("%s: incomplete %+v", s.Symbol, s)
+	}
+	if err := validateUniverse(u); err != nil {
+		t.Fatal(err)
+	}
+	sectors := map[string]bool{}
+	for _, s := range u {
+		sectors[s.Sector] = true
+		if s.Name == "" {
+			t.Errorf("%s has no name", s.Symbol)
 		}
+	}
+	if len(sectors) < 8 {
+		t.Errorf("%d sectors, want at least 8", len(sectors))
 	}
 	sim := newTestSim(t, Config{Start: testStart, Symbols: []string{"SPY", "F"}})
 	if got := sim.Symbols(); len(got) != 2 || got[0].Symbol != "SPY" || got[1].Symbol != "F" {

@@ -91,7 +91,7 @@ func (e Event) AppendJSON(dst []byte) []byte {
 // is the same as encoding/json's.
 func (t *Trade) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"symbol":`...)
-	dst = strconv.AppendQuote(dst, t.Symbol)
+	dst = appendString(dst, t.Symbol)
 	dst = append(dst, `,"ts":`...)
 	dst = strconv.AppendInt(dst, t.Ts, 10)
 	dst = append(dst, `,"price":`...)
@@ -99,16 +99,16 @@ func (t *Trade) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"size":`...)
 	dst = strconv.AppendInt(dst, t.Size, 10)
 	dst = append(dst, `,"exchange":`...)
-	dst = strconv.AppendQuote(dst, t.Exchange)
+	dst = appendString(dst, t.Exchange)
 	dst = append(dst, `,"conditions":[`...)
 	for i, c := range t.Conditions {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = strconv.AppendQuote(dst, c)
+		dst = appendString(dst, c)
 	}
 	dst = append(dst, `],"side":`...)
-	dst = strconv.AppendQuote(dst, t.Side)
+	dst = appendString(dst, t.Side)
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendInt(dst, t.Seq, 10)
 	return append(dst, '}')
@@ -117,7 +117,7 @@ func (t *Trade) AppendJSON(dst []byte) []byte {
 // AppendJSON appends q's wire value to dst.
 func (q *Quote) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"symbol":`...)
-	dst = strconv.AppendQuote(dst, q.Symbol)
+	dst = appendString(dst, q.Symbol)
 	dst = append(dst, `,"ts":`...)
 	dst = strconv.AppendInt(dst, q.Ts, 10)
 	dst = append(dst, `,"bid":`...)
@@ -129,16 +129,10 @@ func (q *Quote) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"ask_size":`...)
 	dst = strconv.AppendInt(dst, q.AskSize, 10)
 	dst = append(dst, `,"exchange":`...)
-	dst = strconv.AppendQuote(dst, q.Exchange)
+	dst = appendString(dst, q.Exchange)
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendInt(dst, q.Seq, 10)
 	return append(dst, '}')
-}
-
-// appendFloat formats like encoding/json does for the prices we make (finite,
-// well inside the range where it picks plain decimal notation).
-func appendFloat(dst []byte, f float64) []byte {
-	return strconv.AppendFloat(dst, f, 'f', -1, 64)
 }
 
 // DecodeTrade parses a trade's wire value, checking the fields a row needs.
