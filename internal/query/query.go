@@ -35,8 +35,8 @@ type Config struct {
 	Database string
 	// Timeout bounds every query, planning and execution together.
 	Timeout time.Duration
-	// MemoryLimit caps DuckDB's memory, e.g. "2GB"; empty leaves DuckDB's
-	// default (80% of RAM).
+	// MemoryLimit caps DuckDB's memory, e.g. "2GB"; DuckDB spills or fails
+	// a query beyond it.
 	MemoryLimit string
 	// Threads caps DuckDB's worker threads; 0 leaves DuckDB's default (all
 	// cores).
@@ -49,13 +49,14 @@ type Config struct {
 	DisablePruning bool
 }
 
-// DefaultConfig returns the defaults: the default database, a 60 s timeout
-// and at most 100 000 rows per result.
+// DefaultConfig returns the defaults: the default database, a 60 s timeout,
+// a 4 GB memory limit and at most 100 000 rows per result.
 func DefaultConfig() Config {
 	return Config{
-		Database: catalog.DefaultDatabase,
-		Timeout:  60 * time.Second,
-		MaxRows:  100_000,
+		Database:    catalog.DefaultDatabase,
+		Timeout:     60 * time.Second,
+		MemoryLimit: "4GB",
+		MaxRows:     100_000,
 	}
 }
 
@@ -71,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxRows <= 0 {
 		c.MaxRows = d.MaxRows
+	}
+	if c.MemoryLimit == "" {
+		c.MemoryLimit = d.MemoryLimit
 	}
 	return c
 }
@@ -141,8 +145,9 @@ func openDB(cfg Config) (*sql.DB, error) {
 }
 
 // configure applies the global settings. External access is switched off
-// last, leaving only the lake root readable: user SQL cannot read or write
-// files elsewhere.
+// last, leaving only the lake root readable, and the configuration is then
+// locked: user SQL cannot read or write files elsewhere nor undo a setting,
+// even if a statement slipped past the read-only check.
 func (e *Engine) configure(root string) error {
 	stmts := []string{
 		`SET GLOBAL TimeZone = 'UTC'`,
@@ -157,7 +162,8 @@ func (e *Engine) configure(root string) error {
 	}
 	stmts = append(stmts,
 		fmt.Sprintf(`SET GLOBAL allowed_directories = [%s]`, quoteLiteral(root)),
-		`SET GLOBAL enable_external_access = false`)
+		`SET GLOBAL enable_external_access = false`,
+		`SET GLOBAL lock_configuration = true`)
 	for _, s := range stmts {
 		if _, err := e.db.Exec(s); err != nil {
 			return fmt.Errorf("query: configuring DuckDB (%s): %s", s, oneLine(err.Error(), ""))
