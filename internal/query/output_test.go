@@ -3,6 +3,8 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -84,5 +86,36 @@ func TestDuckType(t *testing.T) {
 				t.Fatalf("duckType(%q) = %q, %v; want %q", tt.hive, got, ok, tt.want)
 			}
 		})
+	}
+}
+
+func TestWriteParquet(t *testing.T) {
+	te := newTradesEngine(t)
+	res := mustQuery(t, te.Engine, `SELECT symbol, price, size, conditions, ts, dt, hr, exchange, size > 10 AS big,
+		12.30::DECIMAL(10,2) AS d, symbol AS symbol FROM trades ORDER BY symbol`)
+	out := filepath.Join(te.store.Root(), "out.parquet") // read back through DuckDB, which may read the lake
+	var buf bytes.Buffer
+	if err := res.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back := mustQuery(t, te.Engine, "SELECT * FROM read_parquet('"+out+"')")
+	wantCols := []Column{{"symbol", "VARCHAR"}, {"price", "DOUBLE"}, {"size", "BIGINT"}, {"conditions", "VARCHAR"},
+		{"ts", "TIMESTAMP_NS"}, {"dt", "DATE"}, {"hr", "BIGINT"}, {"exchange", "VARCHAR"}, {"big", "BOOLEAN"},
+		{"d", "VARCHAR"}, {"symbol_2", "VARCHAR"}}
+	got, _ := json.Marshal(back.Columns)
+	want, _ := json.Marshal(wantCols)
+	if string(got) != string(want) {
+		t.Fatalf("columns %s, want %s", got, want)
+	}
+	g, _ := json.Marshal(back.Rows)
+	w, _ := json.Marshal([][]any{
+		{"AAPL", 190.5, 100, `["@","F"]`, "2026-11-02T14:30:00.123456789Z", "2026-11-02", 14, nil, true, "12.3", "AAPL"},
+		{"MSFT", 410.25, 5, "[]", "2026-11-02T14:30:01.123456789Z", "2026-11-02", 14, nil, false, "12.3", "MSFT"},
+	})
+	if string(g) != string(w) {
+		t.Fatalf("rows %s\nwant %s", g, w)
 	}
 }
