@@ -31,3 +31,16 @@ if [ ! -x "$VERSITYGW_BIN_DIR/versitygw" ]; then
 fi
 echo "export TICKLAKE_TEST_VERSITYGW=$VERSITYGW_BIN_DIR/versitygw"
 # --- end versitygw -----------------------------------------------------------
+
+# --- moto (owner: catalog/glue) ----------------------------------------------
+# moto[server]: a Python implementation of the AWS Glue API, for the Glue
+# catalog's acceptance tests (internal/catalog/glue/gluetest starts one per
+# test on 127.0.0.1). Installed with pip into a venv in a cache dir, pinned.
+MOTO_VERSION=5.2.5
+MOTO_VENV="${TICKLAKE_CACHE_DIR:-$HOME/.cache/ticklake}/moto-venv-$MOTO_VERSION"
+if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+  python3 -m venv "$MOTO_VENV" >&2
+  "$MOTO_VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" >&2
+fi
+echo "export TICKLAKE_TEST_MOTO=$MOTO_VENV/bin/moto_server"
+# --- end moto ------------------------------------------------------------------
