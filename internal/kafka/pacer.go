@@ -19,16 +19,28 @@ func newPacer(speed float64) *pacer {
 	return &pacer{speed: speed}
 }
 
-// wait sleeps until wallStart plus elapsed/speed, and reports false if ctx
-// was cancelled first. Speed 0 never waits.
-func (p *pacer) wait(ctx context.Context, wallStart time.Time, elapsed time.Duration) bool {
+// wait sleeps until wallStart plus elapsed/speed; at speed 0 (max) it only
+// sleeps when the event lies in the wall clock's future, so a backfill never
+// runs past now. It reports whether it slept, and false for ok if ctx was
+// cancelled first.
+func (p *pacer) wait(ctx context.Context, wallStart time.Time, elapsed time.Duration, evTime time.Time, clock *wallClock) (slept, ok bool) {
+	var d time.Duration
 	if p.speed == 0 {
-		return true
+		if !evTime.After(clock.now) {
+			return false, true
+		}
+		clock.now = time.Now()
+		d = evTime.Sub(clock.now)
+	} else {
+		d = time.Until(wallStart.Add(time.Duration(float64(elapsed) / p.speed)))
 	}
-	d := time.Until(wallStart.Add(time.Duration(float64(elapsed) / p.speed)))
 	if d < minSleep {
-		return true
+		return false, true
 	}
+	return true, p.sleep(ctx, d)
+}
+
+func (p *pacer) sleep(ctx context.Context, d time.Duration) bool {
 	if p.timer == nil {
 		p.timer = time.NewTimer(d)
 	} else {

@@ -1,14 +1,16 @@
 package kafka
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +27,9 @@ type Source interface {
 // ProducerConfig configures the producer loop.
 type ProducerConfig struct {
 	// Speed paces event time against the wall clock: 1 is real time, 10
-	// is ten simulated seconds per second, 0 is as fast as possible.
+	// is ten simulated seconds per second, 0 is as fast as possible. At
+	// speed 0 an event is never sent before the wall clock reaches its
+	// time, so a backfill catches up with now and then goes on live.
 	Speed float64
 	// Count stops the loop after this many records; 0 is unlimited.
 	Count int64
@@ -61,23 +65,45 @@ func (c ProducerConfig) Validate() error {
 	return nil
 }
 
-// Producer pumps a Source into Kafka: key = symbol, value = wire JSON,
-// timestamp = event time, plus the produced-at header.
+// Producer pumps events into Kafka (or into a JSON Lines stream): key =
+// symbol, value = wire JSON, timestamp = event time, and the schema-version,
+// event-type and produced-at headers.
 type Producer struct {
-	cl      *kgo.Client
+	cl      *kgo.Client   // nil when writing JSON Lines
+	out     *bufio.Writer // JSON Lines destination, or nil
 	cfg     ProducerConfig
 	logger  *slog.Logger
 	metrics *producerMetrics
+	recs    recordArena
+	started atomic.Int64 // wall ns when Run began
+	sent    atomic.Int64
 
 	mu       sync.Mutex
 	produced map[string]int64
+	perTopic map[string]prometheus.Counter
+	errs     int64
 	err      error
 	abort    context.CancelCauseFunc
 }
 
-// NewProducer returns a producer on cl. A nil logger discards logs; a nil
-// registerer registers no metrics.
+// NewProducer returns a producer on cl; create cl with ProducerOpts for
+// throughput. A nil logger discards logs; a nil registerer registers no
+// metrics.
 func NewProducer(cl *kgo.Client, cfg ProducerConfig, logger *slog.Logger, reg prometheus.Registerer) (*Producer, error) {
+	if cl == nil {
+		return nil, errors.New("kafka: NewProducer needs a client; use NewJSONLinesProducer to write to a file")
+	}
+	return newProducer(cl, nil, cfg, logger, reg)
+}
+
+// NewJSONLinesProducer returns a producer that writes each record to w as
+// one JSON line, {"topic":...,"key":...,"timestamp":<ns>,"value":{...}},
+// instead of sending it to Kafka.
+func NewJSONLinesProducer(w io.Writer, cfg ProducerConfig, logger *slog.Logger) (*Producer, error) {
+	return newProducer(nil, bufio.NewWriterSize(w, 256<<10), cfg, logger, nil)
+}
+
+func newProducer(cl *kgo.Client, out *bufio.Writer, cfg ProducerConfig, logger *slog.Logger, reg prometheus.Registerer) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -91,7 +117,8 @@ func NewProducer(cl *kgo.Client, cfg ProducerConfig, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	return &Producer{cl: cl, cfg: cfg, logger: logger, metrics: m, produced: map[string]int64{}}, nil
+	return &Producer{cl: cl, out: out, cfg: cfg, logger: logger, metrics: m,
+		produced: map[string]int64{}, perTopic: map[string]prometheus.Counter{}}, nil
 }
 
 // Produced returns how many records each topic acknowledged so far.
@@ -103,8 +130,12 @@ func (p *Producer) Produced() map[string]int64 {
 
 // Run produces events from src until ctx is cancelled, Count or Duration is
 // reached, or a record fails. It then flushes what is buffered and returns
-// the first produce error, or nil. Call Run once.
+// the first produce error, or nil. Call Run (or RunMessages) once.
 func (p *Producer) Run(ctx context.Context, src Source) error {
+	return p.run(ctx, func(ctx, pctx context.Context) int64 { return p.loop(ctx, pctx, src) })
+}
+
+func (p *Producer) run(ctx context.Context, loop func(ctx, pctx context.Context) int64) error {
 	// Records are produced under a context the caller cannot cancel, so
 	// stopping flushes them instead of failing them; it is cancelled on the
 	// first error, or when the flush after stopping runs out of time.
@@ -113,11 +144,12 @@ func (p *Producer) Run(ctx context.Context, src Source) error {
 	p.mu.Lock()
 	p.abort = cancel
 	p.mu.Unlock()
+	p.started.Store(time.Now().UnixNano())
 	done := make(chan struct{})
 	defer close(done)
 	go p.bound(ctx, done, cancel)
 
-	n := p.loop(ctx, pctx, src)
+	n := loop(ctx, pctx)
 	flushErr := p.flush(pctx)
 	if err := p.firstErr(); err != nil {
 		return err
@@ -144,12 +176,14 @@ func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel conte
 }
 
 // loop produces until a stop condition and returns how many records it
-// handed to the client.
+// handed on.
 func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
 	var (
-		n                   int64
-		simStart, wallStart time.Time
-		pacer               = newPacer(p.cfg.Speed)
+		n         int64
+		simStart  time.Time
+		wallStart time.Time
+		pacer     = newPacer(p.cfg.Speed)
+		clock     = newWallClock()
 	)
 	defer pacer.stop()
 	for p.cfg.Count == 0 || n < p.cfg.Count {
@@ -157,44 +191,40 @@ func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
 			break
 		}
 		ev := src.Next()
+		evTime := ev.Time()
 		if n == 0 {
-			simStart, wallStart = ev.Time(), time.Now()
+			simStart, wallStart = evTime, time.Now()
 		}
-		elapsed := ev.Time().Sub(simStart)
+		elapsed := evTime.Sub(simStart)
 		if p.cfg.Duration > 0 && elapsed >= p.cfg.Duration {
 			break
 		}
-		if !pacer.wait(ctx, wallStart, elapsed) {
+		slept, ok := pacer.wait(ctx, wallStart, elapsed, evTime, clock)
+		if !ok {
 			break
 		}
-		p.cl.Produce(pctx, p.record(ev), p.promise)
+		p.send(pctx, p.record(ev, evTime, clock.stamp(n, slept)))
 		n++
 	}
 	return n
 }
 
-func (p *Producer) record(ev tick.Event) *kgo.Record {
-	topic := p.cfg.TopicQuotes
-	if ev.Trade != nil {
-		topic = p.cfg.TopicTrades
+// send hands one record on: to the client, or as a line to the output.
+func (p *Producer) send(pctx context.Context, r *kgo.Record) {
+	p.sent.Add(1)
+	if p.cl != nil {
+		p.cl.Produce(pctx, r, p.promise)
+		return
 	}
-	return &kgo.Record{
-		Topic:     topic,
-		Key:       []byte(ev.Key()),
-		Value:     ev.AppendJSON(nil),
-		Timestamp: ev.Time(),
-		Headers: []kgo.RecordHeader{{
-			Key:   tick.HeaderProducedAt,
-			Value: strconv.AppendInt(nil, time.Now().UnixNano(), 10),
-		}},
-	}
+	p.promise(r, writeLine(p.out, r))
 }
 
-// promise runs serially for every record once the broker answers.
+// promise runs for every record once the broker answers.
 func (p *Producer) promise(r *kgo.Record, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
+		p.errs++
 		p.metrics.errors.Inc()
 		if p.err == nil {
 			p.err = fmt.Errorf("producing to topic %s: %w", r.Topic, err)
@@ -204,7 +234,12 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		return
 	}
 	p.produced[r.Topic]++
-	p.metrics.records.WithLabelValues(r.Topic).Inc()
+	c := p.perTopic[r.Topic]
+	if c == nil {
+		c = p.metrics.records.WithLabelValues(r.Topic)
+		p.perTopic[r.Topic] = c
+	}
+	c.Inc()
 }
 
 func (p *Producer) firstErr() error {
@@ -215,6 +250,12 @@ func (p *Producer) firstErr() error {
 
 // flush waits for buffered records with a fresh bounded context.
 func (p *Producer) flush(pctx context.Context) error {
+	if p.out != nil {
+		if err := p.out.Flush(); err != nil {
+			return fmt.Errorf("writing JSON lines: %w", err)
+		}
+		return nil
+	}
 	fctx, cancel := context.WithTimeout(pctx, p.cfg.FlushTimeout)
 	defer cancel()
 	if err := p.cl.Flush(fctx); err != nil {

@@ -128,13 +128,26 @@ func checkRecord(t *testing.T, r *kgo.Record, want map[string]string, before tim
 	if r.Timestamp.UnixMilli() != ts/1e6 {
 		t.Fatalf("record %s timestamp %v, want the event time %v", key, r.Timestamp, time.Unix(0, ts))
 	}
-	if len(r.Headers) != 1 || r.Headers[0].Key != tick.HeaderProducedAt {
-		t.Fatalf("record %s headers %v, want one %s", key, r.Headers, tick.HeaderProducedAt)
+	wantType := tick.EventQuote
+	if r.Topic == "trades" {
+		wantType = tick.EventTrade
 	}
-	at, err := strconv.ParseInt(string(r.Headers[0].Value), 10, 64)
+	h := headers(r)
+	if len(r.Headers) != 3 || h[tick.HeaderSchemaVersion] != tick.SchemaVersion || h[tick.HeaderEventType] != wantType {
+		t.Fatalf("record %s headers %v, want schema version, event type %s and produced-at", key, r.Headers, wantType)
+	}
+	at, err := strconv.ParseInt(h[tick.HeaderProducedAt], 10, 64)
 	if err != nil || at < before.UnixNano() || at > time.Now().UnixNano() {
 		t.Fatalf("record %s produced-at %q is not a wall-clock ns time of this run", key, r.Headers[0].Value)
 	}
+}
+
+func headers(r *kgo.Record) map[string]string {
+	m := map[string]string{}
+	for _, h := range r.Headers {
+		m[h.Key] = string(h.Value)
+	}
+	return m
 }
 
 func TestProducerDurationAndPacing(t *testing.T) {
