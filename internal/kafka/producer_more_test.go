@@ -155,3 +155,42 @@ func TestCompressionCodec(t *testing.T) {
 		})
 	}
 }
+
+type sliceMessages struct{ values []string }
+
+func (s *sliceMessages) NextMessage() (string, []byte, []byte, bool) {
+	if len(s.values) == 0 {
+		return "", nil, nil, false
+	}
+	v := s.values[0]
+	s.values = s.values[1:]
+	return "index_prices", []byte("HSI"), []byte(v), true
+}
+
+func TestRunMessagesPacesAndStampsProduceTime(t *testing.T) {
+	b := newTestBroker(t, "")
+	ensureTestTopic(t, newTestAdmin(t, b.Addr()), "index_prices", 1)
+	p := newTestProducer(t, newTestClient(t, b.Addr()), DefaultProducerConfig(), nil)
+	var values []string
+	for i := range 20 {
+		values = append(values, `{"n":`+strings.Repeat("1", i+1)+`}`)
+	}
+	start := time.Now()
+	if err := p.RunMessages(testCtx(t), &sliceMessages{values: values}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 180*time.Millisecond {
+		t.Fatalf("20 records at 100/s took %v, want about 190ms", took)
+	}
+	for i, r := range consumeAll(t, b.Addr(), 20, "index_prices") {
+		if string(r.Value) != values[i] || string(r.Key) != "HSI" {
+			t.Fatalf("record %d = %s %s, want HSI %s", i, r.Key, r.Value, values[i])
+		}
+		if r.Timestamp.Before(start.Add(-time.Millisecond)) || r.Timestamp.After(time.Now()) {
+			t.Fatalf("record %d timestamp %v is not its produce time", i, r.Timestamp)
+		}
+		if h := headers(r); h[tick.HeaderEventType] != tick.EventReplay {
+			t.Fatalf("record %d headers %v, want event type replay", i, h)
+		}
+	}
+}

@@ -58,6 +58,13 @@ func (a *recordArena) value(fill func([]byte) []byte) []byte {
 	return v
 }
 
+// Header keys, from package tick.
+const (
+	headerSchemaVersion = tick.HeaderSchemaVersion
+	headerEventType     = tick.HeaderEventType
+	headerProducedAt    = tick.HeaderProducedAt
+)
+
 // Header values that never change; kgo does not modify them.
 var (
 	schemaVersion = []byte(tick.SchemaVersion)
