@@ -4,22 +4,28 @@ import (
 	"context"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/ticklake/ticklake/internal/catalog"
-	"github.com/ticklake/ticklake/internal/catalog/sqlite"
+	"github.com/ticklake/ticklake/internal/catalog/backend"
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// openCatalog opens the catalog named by the flags; readers open it read-only
-// so that they never block the writer of a running `ticklake up`.
-func openCatalog(loc *locationFlags, readOnly bool) (*sqlite.Catalog, error) {
-	path, err := sqlite.URLPath(loc.catalogURL())
-	if err != nil {
-		return nil, err
+// catalogUsage describes --catalog with every backend.
+const catalogUsage = "catalog: a path, sqlite:///abs/path, or glue://?region=R[&endpoint=URL] for the AWS Glue Data Catalog (default <data-dir>/catalog.db)"
+
+// describeCatalogFlag gives --catalog the usage naming every backend.
+func describeCatalogFlag(fs *pflag.FlagSet) {
+	if f := fs.Lookup("catalog"); f != nil {
+		f.Usage = catalogUsage
 	}
-	if readOnly {
-		return sqlite.OpenReadOnly(path)
-	}
-	return sqlite.Open(path)
+}
+
+// openCatalog opens the catalog named by the flags (a SQLite path or URL, or
+// glue://); readers open SQLite read-only so that they never block the
+// writer of a running `ticklake up`.
+func openCatalog(loc *locationFlags, readOnly bool) (catalog.Manager, error) {
+	return backend.Open(context.Background(), loc.catalogURL(), backend.Options{ReadOnly: readOnly})
 }
 
 // openLakeFor opens the lake: --lake when given, else the one the catalog's
