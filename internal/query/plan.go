@@ -16,6 +16,7 @@ type plan struct {
 	sql    string
 	parsed bool // DuckDB's parser took it as one SELECT (pruning applies)
 	scans  []scan
+	fetch  fetchStats
 }
 
 // scan is what one reference to a catalog table reads.
@@ -62,10 +63,15 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 			kept = v.keep(r.keeps)
 		}
 		p.scans = append(p.scans, v.scanOf(r.table, kept))
-		if len(kept) == len(v.files) {
+		if len(kept) == len(v.files) && e.cache == nil {
 			continue
 		}
-		if err := e.replaceRef(ctx, conn, r, v, kept); err != nil {
+		paths, fs, err := e.localPaths(ctx, kept)
+		p.fetch.add(fs)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.replaceRef(ctx, conn, r, v, paths); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -117,11 +123,7 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // replaceRef turns the reference's node, in place, into a subquery over the
 // kept files under the same alias, so the rest of the statement binds as
 // before.
-func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v view, kept []viewFile) error {
-	paths := make([]string, len(kept))
-	for i, f := range kept {
-		paths[i] = f.path
-	}
+func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v view, paths []string) error {
 	body, err := e.viewBody(ctx, v.table, paths)
 	if err != nil {
 		return err
@@ -145,6 +147,19 @@ func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v 
 		r.node[k] = val
 	}
 	return nil
+}
+
+// localPaths returns the files' local paths, fetching a remote lake's files
+// into the cache first.
+func (e *Engine) localPaths(ctx context.Context, files []viewFile) ([]string, fetchStats, error) {
+	if e.cache != nil {
+		return e.cache.fetch(ctx, files)
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
+	return paths, fetchStats{}, nil
 }
 
 // collectCTEs gathers every CTE name in the tree: a reference by such a name

@@ -47,6 +47,12 @@ type Config struct {
 	// DisablePruning makes every table reference read all of its files, to
 	// compare answers and costs with pruning.
 	DisablePruning bool
+	// CacheDir holds local copies of a remote (S3) lake's files, which
+	// DuckDB reads; required for a lake without local paths.
+	CacheDir string
+	// CacheSize caps CacheDir, e.g. "10GB"; the least recently used copies
+	// go first.
+	CacheSize string
 }
 
 // DefaultConfig returns the defaults: the default database, a 60 s timeout,
@@ -57,6 +63,7 @@ func DefaultConfig() Config {
 		Timeout:     60 * time.Second,
 		MemoryLimit: "4GB",
 		MaxRows:     100_000,
+		CacheSize:   "10GB",
 	}
 }
 
@@ -76,6 +83,9 @@ func (c Config) withDefaults() Config {
 	if c.MemoryLimit == "" {
 		c.MemoryLimit = d.MemoryLimit
 	}
+	if c.CacheSize == "" {
+		c.CacheSize = d.CacheSize
+	}
 	return c
 }
 
@@ -86,6 +96,11 @@ func (c Config) Validate() error {
 	}
 	if c.Threads < 0 {
 		return fmt.Errorf("query: threads %d is negative; use 0 for all cores", c.Threads)
+	}
+	if c.CacheSize != "" {
+		if _, err := parseSize(c.CacheSize); err != nil {
+			return fmt.Errorf("query: cache size: %w", err)
+		}
 	}
 	return nil
 }
@@ -101,10 +116,13 @@ type Engine struct {
 	mu      sync.Mutex // guards views and serialises their refresh
 	views   map[string]view
 	schemas schemaCache
+	history *History
+	cache   *fileCache // set for lakes without local paths
 }
 
-// Open starts an in-memory DuckDB reading the lake's files directly. It needs
-// a lake with local paths (the local directory store).
+// Open starts an in-memory DuckDB over the catalog's tables. A local lake's
+// files are read where they lie; a remote lake's (S3) are first fetched into
+// Config.CacheDir.
 func Open(cat catalog.Catalog, store lake.Store, cfg Config, logger *slog.Logger) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -113,15 +131,24 @@ func Open(cat catalog.Catalog, store lake.Store, cfg Config, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, views: map[string]view{}}
 	root, ok := store.LocalPath("")
 	if !ok {
-		return nil, fmt.Errorf("query: the embedded engine reads local lakes only and %s has no local path; use a directory lake (remote lakes come later)", store.URL())
+		if cfg.CacheDir == "" {
+			return nil, fmt.Errorf("query: %s has no local files; give a cache directory (--cache-dir) for the files fetched from it", store.URL())
+		}
+		size, _ := parseSize(cfg.CacheSize)
+		c, err := newFileCache(cfg.CacheDir, size, store, logger)
+		if err != nil {
+			return nil, err
+		}
+		e.cache, root = c, c.dir
 	}
 	db, err := openDB(cfg)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, db: db, views: map[string]view{}}
+	e.db = db
 	if err := e.configure(root); err != nil {
 		db.Close()
 		return nil, err
@@ -188,6 +215,12 @@ func (e *Engine) Close() error {
 // text is one line.
 func (e *Engine) Query(ctx context.Context, sql string) (*Result, error) {
 	start := time.Now()
+	res, err := e.query(ctx, sql, start)
+	e.record(start, sql, res, err)
+	return res, err
+}
+
+func (e *Engine) query(ctx context.Context, sql string, start time.Time) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	if strings.TrimSpace(sql) == "" {
@@ -206,7 +239,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (*Result, error) {
 	if err != nil {
 		return nil, e.wrapCtx(ctx, err)
 	}
-	planning := time.Since(planStart)
+	planning := time.Since(planStart) - p.fetch.took
 	execStart := time.Now()
 	res, err := e.run(ctx, conn, p.sql)
 	if err != nil {
@@ -215,6 +248,8 @@ func (e *Engine) Query(ctx context.Context, sql string) (*Result, error) {
 	res.Stats.PlanningMs = ms(planning)
 	res.Stats.ExecutionMs = ms(time.Since(execStart))
 	res.Stats.addScans(p.scans)
+	res.Stats.FetchMs = ms(p.fetch.took)
+	res.Stats.CacheHits, res.Stats.CacheMisses, res.Stats.BytesFetched = p.fetch.hits, p.fetch.misses, p.fetch.bytes
 	res.Stats.ElapsedMs = ms(time.Since(start))
 	return res, nil
 }
@@ -237,6 +272,9 @@ func (e *Engine) checkedPlan(ctx context.Context, conn *sql.Conn, query string) 
 	}
 	if err := checkReadOnly(conn, query); err != nil {
 		return nil, err
+	}
+	if e.cache != nil {
+		return nil, &queryError{msg: "query: this statement cannot be rewritten to read the fetched copies of the lake's files; name columns as column or alias.column, not schema.table.column"}
 	}
 	e.logger.Warn("the pruned statement did not bind; running it unpruned", "sql", query)
 	return &plan{sql: query, scans: e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))}, nil

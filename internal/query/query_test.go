@@ -87,19 +87,29 @@ func (te *testEngine) putTrades(t *testing.T) {
 func addFile[T any](t *testing.T, te *testEngine, key string, rows []T) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := parquet.Write(&buf, rows); err != nil {
+	writeTrades(t, &buf, rows)
+	if err := te.store.Create(context.Background(), key, buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := te.store.Create(ctx, key, buf.Bytes()); err != nil {
+	registerFile(t, te, key, int64(len(rows)), int64(buf.Len()))
+}
+
+func writeTrades[T any](t *testing.T, buf *bytes.Buffer, rows []T) {
+	t.Helper()
+	if err := parquet.Write(buf, rows); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// registerFile adds a file of the trades table to the catalog.
+func registerFile(t *testing.T, te *testEngine, key string, rows, size int64) {
+	t.Helper()
 	var part []string
 	for _, kv := range lake.HivePartitions(key) {
 		part = append(part, kv.Value)
 	}
-	f := catalog.File{Key: key, Partition: part, Rows: int64(len(rows)), Bytes: int64(buf.Len())}
-	if err := te.cat.AddFiles(ctx, catalog.DefaultDatabase, "trades", []catalog.File{f}); err != nil {
+	f := catalog.File{Key: key, Partition: part, Rows: rows, Bytes: size}
+	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "trades", []catalog.File{f}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -311,7 +321,7 @@ func TestOpenErrors(t *testing.T) {
 		cfg   Config
 		want  string
 	}{
-		{"no local path", noLocal{store}, Config{}, "local lakes only"},
+		{"no local path and no cache", noLocal{store}, Config{}, "cache directory"},
 		{"bad database", store, Config{Database: "my-db"}, "database name"},
 		{"bad memory limit", store, Config{MemoryLimit: "lots"}, "memory_limit"},
 	}

@@ -51,6 +51,11 @@ type Stats struct {
 	BytesScanned     int64   `json:"bytes_scanned"`
 	PartitionsRead   int     `json:"partitions_scanned"`
 	PartitionsPruned int     `json:"partitions_pruned"`
+	// CacheHits and CacheMisses count a remote lake's files found in and
+	// fetched into the local cache; BytesFetched is what was fetched.
+	CacheHits    int   `json:"cache_hits,omitempty"`
+	CacheMisses  int   `json:"cache_misses,omitempty"`
+	BytesFetched int64 `json:"bytes_fetched,omitempty"`
 	// Tables details each table reference.
 	Tables []TableScan `json:"tables,omitempty"`
 	// Truncated is set when the result hit the row cap (Config.MaxRows).

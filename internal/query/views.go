@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/lake"
@@ -34,9 +35,11 @@ type view struct {
 
 // viewFile is one data file of a view.
 type viewFile struct {
-	path  string
-	bytes int64
-	part  partValue
+	key     string
+	path    string // local path; "" for a remote lake's file
+	bytes   int64
+	modTime time.Time
+	part    partValue
 }
 
 // refresh brings the views in line with the catalog: it re-creates the views
@@ -82,11 +85,7 @@ func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
 		return nil
 	}
 	v := e.localFiles(t, files)
-	paths := make([]string, len(v.files))
-	for i, f := range v.files {
-		paths[i] = f.path
-	}
-	body, err := e.viewBody(ctx, t, paths)
+	body, err := e.globalViewBody(ctx, v)
 	if err != nil {
 		return err
 	}
@@ -95,7 +94,7 @@ func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
 	}
 	v.fingerprint = fp
 	e.views[t.Name] = v
-	e.logger.Debug("view refreshed", "table", t.Name, "files", len(paths), "version", t.Version)
+	e.logger.Debug("view refreshed", "table", t.Name, "files", len(v.files), "version", t.Version)
 	return nil
 }
 
@@ -127,7 +126,9 @@ func (e *Engine) localFiles(t catalog.Table, files []catalog.File) view {
 	v := view{table: t, eventTime: sinkLayout(t)}
 	for _, f := range files {
 		p, _ := e.store.LocalPath(f.Key)
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		if e.cache != nil {
+			p = ""
+		} else if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 			e.logger.Warn("catalogued file is missing; leaving it out of the view", "table", t.Name, "key", f.Key)
 			continue
 		}
@@ -135,11 +136,11 @@ func (e *Engine) localFiles(t catalog.Table, files []catalog.File) view {
 		for _, kv := range lake.HivePartitions(f.Key) {
 			kvs[kv.Key] = kv.Value
 		}
-		v.files = append(v.files, viewFile{path: p, bytes: f.Bytes, part: parsePart(kvs)})
+		v.files = append(v.files, viewFile{key: f.Key, path: p, bytes: f.Bytes, modTime: f.ModTime, part: parsePart(kvs)})
 		v.bytes += f.Bytes
 		v.eventTime = v.eventTime && sinkFileRE.MatchString(path.Base(f.Key))
 	}
-	sort.Slice(v.files, func(i, j int) bool { return v.files[i].path < v.files[j].path })
+	sort.Slice(v.files, func(i, j int) bool { return v.files[i].key < v.files[j].key })
 	return v
 }
 
@@ -160,6 +161,22 @@ func sinkLayout(t catalog.Table) bool {
 		}
 	}
 	return false
+}
+
+// globalViewBody is the SELECT behind the view DuckDB keeps for a table.
+// A remote lake's view binds like the table but reads nothing: queries that
+// the planner understands read fetched copies instead, and the view only
+// answers DESCRIBE, SHOW and EXPLAIN.
+func (e *Engine) globalViewBody(ctx context.Context, v view) (string, error) {
+	cols := append(append([]catalog.Column(nil), v.table.Columns...), v.table.PartitionKeys...)
+	if e.cache != nil {
+		return emptySelect(cols), nil
+	}
+	paths := make([]string, len(v.files))
+	for i, f := range v.files {
+		paths[i] = f.path
+	}
+	return e.viewBody(ctx, v.table, paths)
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
