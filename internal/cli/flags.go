@@ -79,6 +79,7 @@ func (l *locationFlags) catalogURL() string {
 type simFlags struct {
 	seed     int64
 	symbols  string
+	universe string
 	speed    string
 	start    string
 	count    int64
@@ -88,8 +89,9 @@ type simFlags struct {
 func (s *simFlags) add(fs *pflag.FlagSet) {
 	fs.Int64Var(&s.seed, "seed", 1, "simulator seed: the same seed and flags give the same stream")
 	fs.StringVar(&s.symbols, "symbols", "", "symbols to simulate: a number N (the first N of the universe) or a comma-separated list (default all)")
+	fs.StringVar(&s.universe, "universe", "", "YAML file listing the universe (symbol, name, sector, price, volatility, adv); default the built-in 64 symbols")
 	fs.StringVar(&s.speed, "speed", "1", "simulated seconds per wall-clock second, or max for as fast as possible")
-	fs.StringVar(&s.start, "start", "", "simulated start: YYYY-MM-DD or RFC 3339 (default now)")
+	fs.StringVar(&s.start, "start", "", "simulated start: YYYY-MM-DD (midnight New York time) or RFC 3339 (default now)")
 	fs.Int64Var(&s.count, "count", 0, "stop after this many records in total (0 = no limit)")
 	fs.DurationVar(&s.duration, "duration", 0, "stop after this much simulated time (0 = no limit)")
 }
@@ -108,7 +110,12 @@ func (s *simFlags) apply(sc *sim.Config, pc *kafka.ProducerConfig) error {
 	if sc.Start, err = parseStart(s.start); err != nil {
 		return err
 	}
-	if sc.Symbols, err = parseSymbols(s.symbols); err != nil {
+	if s.universe != "" {
+		if sc.Universe, err = sim.LoadUniverse(s.universe); err != nil {
+			return fmt.Errorf("--universe: %w", err)
+		}
+	}
+	if sc.Symbols, err = parseSymbols(s.symbols, sc.Universe); err != nil {
 		return err
 	}
 	return sc.Validate()
@@ -129,15 +136,16 @@ func parseStart(v string) (time.Time, error) {
 	if v == "" {
 		return time.Now().UTC(), nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), nil
-		}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, v, newYork()); err == nil {
+		return t.UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("invalid --start %q: use YYYY-MM-DD or an RFC 3339 timestamp", v)
 }
 
-func parseSymbols(v string) ([]string, error) {
+func parseSymbols(v string, universe []sim.Symbol) ([]string, error) {
 	if v == "" {
 		return nil, nil
 	}
@@ -145,7 +153,10 @@ func parseSymbols(v string) ([]string, error) {
 	if err != nil {
 		return splitList(strings.ToUpper(v)), nil
 	}
-	syms := sim.DefaultUniverse()
+	syms := universe
+	if syms == nil {
+		syms = sim.DefaultUniverse()
+	}
 	if n < 1 || n > len(syms) {
 		return nil, fmt.Errorf("invalid --symbols %d: the universe has %d symbols; give 1 to %d or a list", n, len(syms), len(syms))
 	}
@@ -154,6 +165,15 @@ func parseSymbols(v string) ([]string, error) {
 		out[i] = syms[i].Symbol
 	}
 	return out, nil
+}
+
+// newYork is the exchange time zone, in which plain dates are read.
+func newYork() *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		return time.UTC // unreachable: package sim embeds the tz database
+	}
+	return loc
 }
 
 // readToken returns the auth token from the flag or the token file.

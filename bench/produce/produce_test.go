@@ -1,0 +1,164 @@
+// Package produce benchmarks ticklake's producer into the embedded broker
+// against kcat (librdkafka) producing the same records, read as key<TAB>value
+// lines from files, to the same broker in the same run.
+//
+//	go test -run '^$' -bench . -benchtime 1000000x ./bench/produce
+//
+// b.N is the number of records each contestant produces. kcat comes from
+// TICKLAKE_TEST_KCAT or PATH; without it only ticklake is measured.
+package produce
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/kafka"
+	"github.com/ticklake/ticklake/internal/sim"
+)
+
+// start is a past Monday, so --speed max never waits for the wall clock.
+var start = time.Date(2025, 11, 17, 9, 0, 0, 0, time.UTC)
+
+func newSim(b *testing.B) *sim.Sim {
+	s, err := sim.New(sim.Config{Seed: 1, Start: start})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func newBroker(b *testing.B) (*kafka.Broker, *kgo.Client) {
+	br, err := kafka.StartBroker(kafka.BrokerConfig{Listen: "127.0.0.1:0"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { br.Close() })
+	opts, err := kafka.ProducerOpts("lz4")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(kafka.ClientConfig{Brokers: []string{br.Addr()}, ClientID: "bench"}.Opts(nil), opts...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cl.Close)
+	var specs []kafka.TopicSpec
+	for _, t := range []string{"trades", "quotes", "kcat_trades", "kcat_quotes"} {
+		specs = append(specs, kafka.TopicSpec{Name: t, Partitions: 3, ReplicationFactor: 1, RetentionMs: -1, RetentionBytes: -1})
+	}
+	if err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), specs...); err != nil {
+		b.Fatal(err)
+	}
+	return br, cl
+}
+
+// BenchmarkProduceVsKcat produces b.N simulated records with ticklake
+// (simulation and encoding included) and the same b.N records with kcat,
+// and reports both rates and their ratio.
+func BenchmarkProduceVsKcat(b *testing.B) {
+	br, cl := newBroker(b)
+	kcat := os.Getenv("TICKLAKE_TEST_KCAT")
+	if kcat == "" {
+		kcat, _ = exec.LookPath("kcat")
+	}
+	var files map[string]string
+	if kcat != "" {
+		files = writeLines(b, newSim(b), b.N)
+	}
+	b.ResetTimer()
+
+	cfg := kafka.DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, int64(b.N)
+	p, err := kafka.NewProducer(cl, cfg, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := p.Run(context.Background(), newSim(b)); err != nil {
+		b.Fatal(err)
+	}
+	ours := float64(b.N) / time.Since(t0).Seconds()
+	b.ReportMetric(ours, "ticklake_rec/s")
+	if kcat == "" {
+		b.Log("kcat not found; set TICKLAKE_TEST_KCAT or install kcat to measure the peer")
+		return
+	}
+	theirs := float64(b.N) / runKcat(b, kcat, br.Addr(), files).Seconds()
+	checkLanded(b, cl, b.N)
+	b.ReportMetric(theirs, "kcat_rec/s")
+	b.ReportMetric(ours/theirs, "ratio")
+}
+
+// writeLines writes n simulated records as key<TAB>value lines, one file
+// per topic.
+func writeLines(b *testing.B, s *sim.Sim, n int) map[string]string {
+	dir := b.TempDir()
+	files := map[string]string{"kcat_trades": filepath.Join(dir, "trades.tsv"), "kcat_quotes": filepath.Join(dir, "quotes.tsv")}
+	ws := map[string]*bufio.Writer{}
+	for topic, path := range files {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		w := bufio.NewWriterSize(f, 1<<20)
+		defer w.Flush()
+		ws[topic] = w
+	}
+	var buf []byte
+	for range n {
+		ev := s.Next()
+		buf = append(append(buf[:0], ev.Key()...), '\t')
+		buf = append(ev.AppendJSON(buf), '\n')
+		ws["kcat_"+ev.Topic()].Write(buf)
+	}
+	return files
+}
+
+// runKcat produces each file to its topic with one kcat per topic, in
+// parallel, tuned like ticklake: idempotent, acks=all, lz4, 5 ms linger,
+// 1 MB batches.
+func runKcat(b *testing.B, kcat, addr string, files map[string]string) time.Duration {
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for topic, path := range files {
+		wg.Go(func() {
+			cmd := exec.Command(kcat, "-P", "-b", addr, "-t", topic, "-K", "\t", "-z", "lz4", "-l",
+				"-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
+				"-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000", path)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Errorf("kcat %s: %v: %s", topic, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(t0)
+}
+
+// checkLanded fails unless both contestants' records all reached the broker.
+func checkLanded(b *testing.B, cl *kgo.Client, n int) {
+	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), "trades", "quotes", "kcat_trades", "kcat_quotes")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ours, theirs int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if len(o.Topic) > 5 && o.Topic[:5] == "kcat_" {
+			theirs += o.Offset
+		} else {
+			ours += o.Offset
+		}
+	})
+	if ours != int64(n) || theirs != int64(n) {
+		b.Fatalf("broker holds %d ticklake and %d kcat records, want %d each", ours, theirs, n)
+	}
+}
