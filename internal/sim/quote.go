@@ -48,11 +48,10 @@ func (st *symbolState) quoteSize() int64 {
 	return 100 * st.lotScale * (1 + int64(st.rng.ExpFloat64()*mean))
 }
 
-// quote returns the new prevailing quote at the path's current time.
-func (st *symbolState) quote() *tick.Quote {
+// quote sets q to the new prevailing quote at the path's current time.
+func (st *symbolState) quote(q *tick.Quote) {
 	st.requote()
 	st.quoteSeq++
-	q := st.newQuote()
 	*q = tick.Quote{
 		Symbol:   st.sym.Symbol,
 		Ts:       st.t,
@@ -63,7 +62,6 @@ func (st *symbolState) quote() *tick.Quote {
 		Exchange: quoteVenues.pick(st.rng),
 		Seq:      st.quoteSeq,
 	}
-	return q
 }
 
 // dollars converts pips to dollars; the division is exact to the nearest

@@ -26,6 +26,9 @@ type Sim struct {
 	factors []*factor
 	queue   arrivals
 	n       int64
+	// the records Next hands out, reused so the hot path never allocates
+	trade tick.Trade
+	quote tick.Quote
 }
 
 // New returns a simulator for cfg, positioned at cfg.Start.
@@ -58,8 +61,11 @@ func New(cfg Config) (*Sim, error) {
 	return s, nil
 }
 
-// Next returns the next event; event times never decrease. The Conditions
-// slice of a trade is shared and must not be modified.
+// Next returns the next event; event times never decrease. The Trade or
+// Quote it points to is reused by the next call (copy it to keep it), and a
+// trade's Conditions slice is shared and must not be modified: the
+// simulator makes millions of events a second and allocating each would
+// double its cost.
 func (s *Sim) Next() tick.Event {
 	a := s.queue[0]
 	st := s.states[a.sym]
@@ -67,9 +73,11 @@ func (s *Sim) Next() tick.Event {
 	var ev tick.Event
 	// a symbol's first event is a quote, so every trade has an NBBO
 	if st.rng.Float64() < st.tradeProb && st.quoteSeq > 0 && !st.halted() {
-		ev.Trade = st.trade()
+		st.trade(&s.trade)
+		ev.Trade = &s.trade
 	} else {
-		ev.Quote = st.quote()
+		st.quote(&s.quote)
+		ev.Quote = &s.quote
 	}
 	s.queue[0].ns = st.nextArrival()
 	s.queue.down(0)

@@ -3,8 +3,6 @@ package sim
 import (
 	"math"
 	"math/rand/v2"
-
-	"github.com/ticklake/ticklake/internal/tick"
 )
 
 // Prices are held in pips (1/10000 of a dollar) so quotes sit exactly on the
@@ -53,10 +51,6 @@ type symbolState struct {
 	t   int64
 	l   float64
 	mid float64
-
-	// slabs the events are cut from, so Next allocates rarely
-	trades []tick.Trade
-	quotes []tick.Quote
 
 	bid, ask, bidSize, askSize int64
 	tradeSeq, quoteSeq         int64
@@ -182,27 +176,6 @@ func expSmall(x float64) float64 {
 		return math.Exp(x)
 	}
 	return 1 + x*(1+x*(0.5+x*(1.0/6+x*(1.0/24))))
-}
-
-// slabSize is how many events of a kind one allocation holds.
-const slabSize = 64
-
-func (st *symbolState) newTrade() *tick.Trade {
-	if len(st.trades) == 0 {
-		st.trades = make([]tick.Trade, slabSize)
-	}
-	t := &st.trades[0]
-	st.trades = st.trades[1:]
-	return t
-}
-
-func (st *symbolState) newQuote() *tick.Quote {
-	if len(st.quotes) == 0 {
-		st.quotes = make([]tick.Quote, slabSize)
-	}
-	q := &st.quotes[0]
-	st.quotes = st.quotes[1:]
-	return q
 }
 
 // halted reports whether an LULD pause holds trading.

@@ -16,11 +16,11 @@ var (
 	condExtOddLot = []string{"T", "I"}
 )
 
-// trade returns an execution at the path's current time against the
+// trade sets t to an execution at the path's current time against the
 // prevailing quote. The aggressor leans towards where the latent price has
 // moved since the quote (informed flow); buyers lift the ask, sellers hit
 // the bid, and a share of prints falls inside the spread off-exchange.
-func (st *symbolState) trade() *tick.Trade {
+func (st *symbolState) trade(t *tick.Trade) {
 	spread := st.ask - st.bid
 	qmid := float64(st.bid+st.ask) / 2
 	pBuy := 0.5 + 0.4*math.Tanh((st.mid-qmid)/float64(spread))
@@ -36,7 +36,6 @@ func (st *symbolState) trade() *tick.Trade {
 	}
 	size, odd := st.tradeSize()
 	st.tradeSeq++
-	t := st.newTrade()
 	*t = tick.Trade{
 		Symbol:     st.sym.Symbol,
 		Ts:         st.t,
@@ -47,7 +46,6 @@ func (st *symbolState) trade() *tick.Trade {
 		Side:       side,
 		Seq:        st.tradeSeq,
 	}
-	return t
 }
 
 // tradeSize draws a size: odd lots (about a quarter of prints), spikes at
