@@ -18,6 +18,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Defaults of the S3 backend's retry policy.
@@ -68,7 +69,10 @@ func OpenS3(u *url.URL, o Options) (*S3, error) {
 	if err := s.connect(ctx, o); err != nil {
 		return nil, err
 	}
-	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
+	// A one-key listing rather than HeadBucket: HEAD answers carry no error
+	// code, and listing is what the lake needs to be allowed anyway.
+	probe := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix), MaxKeys: aws.Int32(1)}
+	if _, err := s.client.ListObjectsV2(ctx, probe); err != nil {
 		return nil, s.explain("opening", "", err)
 	}
 	return s, nil
@@ -87,6 +91,9 @@ func (s *S3) connect(ctx context.Context, o Options) error {
 	loaders := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(s.httpClient()),
 		config.WithRetryer(func() aws.Retryer { return s.retryer }),
+		// The SDK's own warnings (an undrained body after a cut connection)
+		// are not actionable; failures reach the caller as errors.
+		config.WithLogger(logging.Nop{}),
 	}
 	if o.S3Region != "" {
 		loaders = append(loaders, config.WithRegion(o.S3Region))

@@ -34,7 +34,16 @@ func isNotFound(err error) bool {
 	case "NoSuchKey", "NotFound":
 		return true
 	}
-	return httpStatus(err) == 404 && errorCode(err) != "NoSuchBucket"
+	return httpStatus(err) == 404 && errorCode(err) == ""
+}
+
+// isDenied tells errors fixed by other credentials or permissions.
+func isDenied(err error) bool {
+	switch errorCode(err) {
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "XAdminUserNotFound", "ExpiredToken", "InvalidToken":
+		return true
+	}
+	return httpStatus(err) == 403
 }
 
 // isPreconditionFailed tells a conditional write that lost: the key exists.
@@ -63,12 +72,12 @@ func (s *S3) explain(op, key string, err error) error {
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
 	switch {
-	case code == "NoSuchBucket" || (key == "" && op == "opening" && httpStatus(err) == 404):
+	case code == "NoSuchBucket":
 		return fmt.Errorf("lake: bucket %s does not exist; create it or fix --lake", s.bucket)
+	case isDenied(err):
+		return fmt.Errorf("lake: access denied %s %s (%s); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), --s3-region and the bucket policy", op, where, nonEmpty(code, "403"))
 	case isNotFound(err):
 		return fmt.Errorf("lake: %s: %w", key, ErrNotExist)
-	case httpStatus(err) == 403 || code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch":
-		return fmt.Errorf("lake: access denied %s %s (%s); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), --s3-region and the bucket policy", op, where, nonEmpty(code, "403"))
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
 		return fmt.Errorf("lake: cannot reach the S3 endpoint %s (%v); check --s3-endpoint and that the server is up", s.endpointName(), rootCause(err))
 	case strings.Contains(err.Error(), "failed to retrieve credentials"), strings.Contains(err.Error(), "failed to refresh cached credentials"):

@@ -54,29 +54,37 @@ func (r *objectReader) open() error {
 	return nil
 }
 
-// Read implements io.Reader.
+// Read implements io.Reader. A failed read closes the body; the next one
+// reopens the object where the data stopped, after a backoff.
 func (r *objectReader) Read(p []byte) (int, error) {
 	for {
 		if r.body == nil {
-			if err := r.open(); err != nil {
+			if err := r.reopen(); err != nil {
 				return 0, err
 			}
 		}
 		n, err := r.body.Read(p)
-		r.idle.Reset(r.s.timeout)
 		r.off += int64(n)
-		if err == nil || err == io.EOF || n > 0 {
+		if err == nil || err == io.EOF {
+			r.idle.Reset(r.s.timeout)
 			return n, err
 		}
 		r.closeBody()
 		r.failures++
 		if r.ctx.Err() != nil || r.failures >= r.s.maxAttempts {
-			return 0, fmt.Errorf("lake: reading %s at byte %d: %w", r.key, r.off, err)
+			return n, fmt.Errorf("lake: reading %s at byte %d: %w", r.key, r.off, err)
 		}
-		if err := r.s.backoff(r.ctx, r.failures, err); err != nil {
-			return 0, err
+		if n > 0 {
+			return n, nil
 		}
 	}
+}
+
+func (r *objectReader) reopen() error {
+	if err := r.s.backoff(r.ctx, r.failures, io.ErrUnexpectedEOF); err != nil {
+		return err
+	}
+	return r.open()
 }
 
 func (r *objectReader) closeBody() {
