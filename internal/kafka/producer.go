@@ -77,6 +77,7 @@ type Producer struct {
 	recs    recordArena
 	started atomic.Int64 // wall ns when Run began
 	sent    atomic.Int64
+	failed  atomic.Bool
 
 	mu       sync.Mutex
 	produced map[string]int64
@@ -176,8 +177,53 @@ func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel conte
 }
 
 // loop produces until a stop condition and returns how many records it
-// handed on.
+// handed on. At max speed into Kafka, making records (simulating and
+// encoding) and handing them to the client run on two goroutines, so both
+// cores work; otherwise one goroutine does both.
 func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
+	if p.cfg.Speed != 0 || p.cl == nil {
+		return p.generate(ctx, src, func(r *kgo.Record) { p.send(pctx, r) }, func() {})
+	}
+	return p.pipelined(ctx, pctx, src)
+}
+
+// chunkRecords is how many records the generating goroutine hands over at
+// once; chunksInFlight bounds how many wait, so memory stays bounded.
+const (
+	chunkRecords   = 512
+	chunksInFlight = 8
+)
+
+func (p *Producer) pipelined(ctx, pctx context.Context, src Source) int64 {
+	chunks := make(chan []*kgo.Record, chunksInFlight)
+	var n int64
+	go func() {
+		defer close(chunks)
+		chunk := make([]*kgo.Record, 0, chunkRecords)
+		flush := func() {
+			if len(chunk) > 0 {
+				chunks <- chunk
+				chunk = make([]*kgo.Record, 0, chunkRecords)
+			}
+		}
+		n = p.generate(ctx, src, func(r *kgo.Record) {
+			if chunk = append(chunk, r); len(chunk) == chunkRecords {
+				flush()
+			}
+		}, flush)
+		flush()
+	}()
+	for chunk := range chunks {
+		for _, r := range chunk {
+			p.send(pctx, r)
+		}
+	}
+	return n // written before chunks was closed
+}
+
+// generate makes records from src until a stop condition and passes each to
+// emit; it calls idle before it waits for the wall clock.
+func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Record), idle func()) int64 {
 	var (
 		n         int64
 		simStart  time.Time
@@ -187,7 +233,7 @@ func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
 	)
 	defer pacer.stop()
 	for p.cfg.Count == 0 || n < p.cfg.Count {
-		if ctx.Err() != nil || pctx.Err() != nil {
+		if ctx.Err() != nil || p.aborted() {
 			break
 		}
 		ev := src.Next()
@@ -199,11 +245,14 @@ func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
 		if p.cfg.Duration > 0 && elapsed >= p.cfg.Duration {
 			break
 		}
+		if p.cfg.Speed == 0 && evTime.After(clock.now) {
+			idle()
+		}
 		slept, ok := pacer.wait(ctx, wallStart, elapsed, evTime, clock)
 		if !ok {
 			break
 		}
-		p.send(pctx, p.record(ev, evTime, clock.stamp(n, slept)))
+		emit(p.record(ev, evTime, clock.stamp(n, slept)))
 		n++
 	}
 	return n
@@ -227,6 +276,7 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		p.errs++
 		p.metrics.errors.Inc()
 		if p.err == nil {
+			p.failed.Store(true)
 			p.err = fmt.Errorf("producing to topic %s: %w", r.Topic, err)
 			p.logger.Error("producing failed; stopping", "topic", r.Topic, "err", err)
 			p.abort(p.err)
@@ -240,6 +290,11 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		p.perTopic[r.Topic] = c
 	}
 	c.Inc()
+}
+
+// aborted reports whether a record failed, which stops the loop.
+func (p *Producer) aborted() bool {
+	return p.failed.Load()
 }
 
 func (p *Producer) firstErr() error {
