@@ -1,64 +1,223 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/ticklake/ticklake/internal/catalog"
+	"github.com/ticklake/ticklake/internal/catalog/sqlite"
+	"github.com/ticklake/ticklake/internal/lake"
 	"github.com/ticklake/ticklake/internal/query"
 )
 
+// queryFlags are the options of `ticklake query`.
+type queryFlags struct {
+	loc       locationFlags
+	s3        s3Flags
+	cfg       query.Config
+	format    string
+	output    string
+	stats     bool
+	noHistory bool
+}
+
 func newQueryCmd(e *env) *cobra.Command {
-	var (
-		loc    locationFlags
-		format string
-		output string
-	)
-	cfg := query.DefaultConfig()
+	qf := &queryFlags{cfg: query.DefaultConfig()}
 	cmd := &cobra.Command{
-		Use:   `query [flags] "SQL"`,
-		Short: "Run SQL over the catalog's tables",
+		Use:   `query [flags] ["SQL"]`,
+		Short: "Run SQL over the catalog's tables (an interactive shell without SQL)",
 		Long: `query runs one SQL statement through embedded DuckDB over the tables in the
-catalog (trades, quotes, ...; also as database.table). Only reads run.
-It works while ticklake up is writing.`,
-		Example: `  ticklake query "SELECT symbol, count(*), min(price), max(price) FROM trades GROUP BY 1 ORDER BY 1"`,
-		Args:    cobra.ExactArgs(1),
+catalog (trades, quotes, ...; also as database.table) and the market views
+bars_1m and daily. Only reads run, and only the lake's files can be read.
+Filters on dt, hr or a ts range prune partitions before any file is read;
+--stats shows what was read. Every query is kept in ` + "`ticklake history`" + `.
+Without SQL and with a terminal it opens an interactive shell: statements
+end with ';' and may span lines; the line history is kept in
+<data-dir>/query_history.txt. It works while ticklake up is writing.
+
+S3 lakes are read through a local cache (--cache-dir): the needed objects
+are fetched in parallel, and repeated queries read them from there.`,
+		Example: `  ticklake query "SELECT symbol, count(*), min(price), max(price) FROM trades GROUP BY 1 ORDER BY 1"
+  ticklake query --stats "SELECT * FROM bars_1m WHERE symbol = 'AAPL' AND minute >= '2026-11-02 14:30' LIMIT 10"
+  ticklake query --format parquet --output day.parquet "FROM trades WHERE dt = '2026-11-02'"
+  ticklake query            # interactive shell`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			write, err := resultWriter(format)
+			if err := qf.validate(); err != nil {
+				return err
+			}
+			sess, err := openQuerySession(cmd.Context(), e, qf)
 			if err != nil {
 				return err
 			}
-			cat, err := openCatalog(&loc, true)
-			if err != nil {
-				return err
+			defer sess.close()
+			if len(args) == 0 {
+				return runShell(cmd.Context(), e, qf, sess)
 			}
-			defer cat.Close()
-			store, err := openLakeFor(cmd.Context(), &loc, cat, cfg.Database)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			eng, err := query.Open(cat, store, cfg, e.logger)
-			if err != nil {
-				return err
-			}
-			defer eng.Close()
-			res, err := eng.Query(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return writeOutput(e.stdout, output, func(w io.Writer) error { return write(res, w) })
+			return sess.run(cmd.Context(), e, qf, args[0])
 		},
 	}
-	fs := cmd.Flags()
-	loc.add(fs, true, true)
-	fs.StringVarP(&format, "format", "f", "table", "output format: table, csv or json")
-	fs.StringVarP(&output, "output", "o", "", "write the result to this file instead of stdout")
-	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "cancel the query after this long")
-	fs.StringVar(&cfg.Database, "database", cfg.Database, "catalog database whose tables the query sees")
+	qf.add(cmd.Flags())
 	return cmd
+}
+
+func (qf *queryFlags) add(fs *pflag.FlagSet) {
+	qf.loc.add(fs, true, true)
+	qf.s3.add(fs)
+	fs.StringVarP(&qf.format, "format", "f", "table", "output format: table, csv, json or parquet (parquet needs --output)")
+	fs.StringVarP(&qf.output, "output", "o", "", "write the result to this file instead of stdout")
+	fs.BoolVar(&qf.stats, "stats", false, "print the query's statistics (time planning, fetching, executing; files, bytes and partitions read) on stderr")
+	fs.BoolVar(&qf.noHistory, "no-history", false, "do not record the query in the query history")
+	fs.DurationVar(&qf.cfg.Timeout, "timeout", qf.cfg.Timeout, "cancel the query after this long")
+	fs.StringVar(&qf.cfg.MemoryLimit, "memory-limit", qf.cfg.MemoryLimit, "DuckDB memory limit, e.g. 2GB")
+	fs.IntVar(&qf.cfg.MaxRows, "max-rows", qf.cfg.MaxRows, "keep at most this many rows of a result")
+	fs.StringVar(&qf.cfg.Database, "database", qf.cfg.Database, "catalog database whose tables the query sees")
+	fs.StringVar(&qf.cfg.CacheDir, "cache-dir", "", "local cache of an S3 lake's files (default <data-dir>/cache)")
+	fs.StringVar(&qf.cfg.CacheSize, "cache-size", qf.cfg.CacheSize, "largest size of the --cache-dir; least recently used files go first")
+}
+
+func (qf *queryFlags) validate() error {
+	if _, err := resultWriter(qf.format); err != nil {
+		return err
+	}
+	if qf.format == "parquet" && qf.output == "" {
+		return fmt.Errorf("--format parquet needs --output FILE: Parquet is not written to a terminal")
+	}
+	if qf.cfg.CacheDir == "" {
+		qf.cfg.CacheDir = filepath.Join(qf.loc.dataDir, "cache")
+	}
+	return qf.cfg.Validate()
+}
+
+// querySession is an open catalog, lake, engine and history.
+type querySession struct {
+	cat     catalog.Catalog
+	store   lake.Store
+	eng     *query.Engine
+	history *query.History
+}
+
+func openQuerySession(ctx context.Context, e *env, qf *queryFlags) (*querySession, error) {
+	s := &querySession{}
+	cat, err := openCatalog(&qf.loc, true)
+	if err != nil {
+		return nil, err
+	}
+	s.cat = cat
+	if s.store, err = openQueryLake(ctx, qf, cat); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.eng, err = query.Open(cat, s.store, qf.cfg, e.logger); err != nil {
+		s.close()
+		return nil, err
+	}
+	if !qf.noHistory {
+		if s.history, err = query.OpenHistory(historyPath(&qf.loc)); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.eng.SetHistory(s.history)
+	}
+	return s, nil
+}
+
+// openQueryLake opens --lake when given, else the lake the catalog's tables
+// live in, else <data-dir>/lake.
+func openQueryLake(ctx context.Context, qf *queryFlags, cat catalog.Catalog) (lake.Store, error) {
+	if qf.loc.lake != "" {
+		return lake.OpenWith(qf.loc.lake, qf.s3.options())
+	}
+	if tables, err := cat.Tables(ctx, qf.cfg.Database); err == nil && len(tables) > 0 {
+		t := tables[0]
+		if root, ok := strings.CutSuffix(t.Location, "/"+t.Name); ok {
+			return lake.OpenWith(root, qf.s3.options())
+		}
+	}
+	return lake.OpenWith(qf.loc.lakeURL(), qf.s3.options())
+}
+
+// historyPath is where queries are recorded: in the catalog's own SQLite
+// file when the catalog is SQLite, else in <data-dir>/history.db.
+func historyPath(loc *locationFlags) string {
+	if p, err := sqlite.URLPath(loc.catalogURL()); err == nil {
+		return p
+	}
+	return filepath.Join(loc.dataDir, "history.db")
+}
+
+func (s *querySession) close() {
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	if s.history != nil {
+		s.history.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+	if s.cat != nil {
+		s.cat.Close()
+	}
+}
+
+// run answers one statement: the result on stdout (or --output), the
+// statistics on stderr.
+func (s *querySession) run(ctx context.Context, e *env, qf *queryFlags, sql string) error {
+	write, err := resultWriter(qf.format)
+	if err != nil {
+		return err
+	}
+	res, err := s.eng.Query(ctx, sql)
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(e.stdout, qf.output, func(w io.Writer) error { return write(res, w) }); err != nil {
+		return err
+	}
+	if qf.stats {
+		writeStats(e.stderr, res.Stats)
+	}
+	return nil
+}
+
+// writeStats prints a result's statistics in two lines.
+func writeStats(w io.Writer, s query.Stats) {
+	fmt.Fprintf(w, "planning %.1f ms · fetch %.1f ms · execution %.1f ms · total %.1f ms\n",
+		s.PlanningMs, s.FetchMs, s.ExecutionMs, s.ElapsedMs)
+	total := 0
+	for _, t := range s.Tables {
+		total += t.FilesTotal
+	}
+	fmt.Fprintf(w, "scanned %d of %d files, %s · %d partitions read, %d pruned · %d rows returned",
+		s.FilesScanned, total, humanBytes(s.BytesScanned), s.PartitionsRead, s.PartitionsPruned, s.RowsReturned)
+	if s.CacheHits+s.CacheMisses > 0 {
+		fmt.Fprintf(w, " · cache %d hits, %d misses (%s fetched)", s.CacheHits, s.CacheMisses, humanBytes(s.BytesFetched))
+	}
+	if s.Truncated {
+		fmt.Fprint(w, " · truncated (raise --max-rows)")
+	}
+	fmt.Fprintln(w)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func resultWriter(format string) (func(*query.Result, io.Writer) error, error) {
@@ -69,8 +228,10 @@ func resultWriter(format string) (func(*query.Result, io.Writer) error, error) {
 		return (*query.Result).WriteCSV, nil
 	case "json":
 		return (*query.Result).WriteJSON, nil
+	case "parquet":
+		return (*query.Result).WriteParquet, nil
 	}
-	return nil, fmt.Errorf("invalid --format %q: use table, csv or json", format)
+	return nil, fmt.Errorf("invalid --format %q: use table, csv, json or parquet", format)
 }
 
 func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
@@ -87,4 +248,3 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 	}
 	return f.Close()
 }
-

@@ -81,7 +81,7 @@ the environment, which wins over the file.`,
 	pf.StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
 		newUpCmd(e), newBrokerCmd(e), newProduceCmd(e), newSinkCmd(e),
-		newCrawlCmd(e), newQueryCmd(e), newTablesCmd(e), newDescribeCmd(e),
+		newCrawlCmd(e), newQueryCmd(e), newHistoryCmd(e), newTablesCmd(e), newDescribeCmd(e),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see 'ticklake %s --help')", err, cmd.Name())

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/ticklake/ticklake/internal/catalog"
+	"github.com/ticklake/ticklake/internal/catalog/sqlite"
+)
+
+type cliTrade struct {
+	Symbol string  `parquet:"symbol"`
+	Ts     int64   `parquet:"ts,timestamp(nanosecond:local)"`
+	Price  float64 `parquet:"price"`
+	Size   int64   `parquet:"size"`
+}
+
+// newTestDataDir makes a data dir with a catalog and a trades table of two
+// hourly partitions.
+func newTestDataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cat, err := sqlite.Open(filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	ctx := context.Background()
+	lakeDir := filepath.Join(dir, "lake")
+	tb := catalog.Table{Database: catalog.DefaultDatabase, Name: "trades", Location: "file://" + lakeDir + "/trades",
+		Classification: "parquet",
+		Columns: []catalog.Column{{Name: "symbol", Type: "string"}, {Name: "ts", Type: "timestamp"},
+			{Name: "price", Type: "double"}, {Name: "size", Type: "bigint"}},
+		PartitionKeys: []catalog.Column{{Name: "dt", Type: "date"}, {Name: "hr", Type: "int"}}}
+	if err := cat.PutTable(ctx, tb); err != nil {
+		t.Fatal(err)
+	}
+	for i, hr := range []int{14, 15} {
+		key := "trades/dt=2026-11-02/hr=" + []string{"14", "15"}[i] + "/trades-0-0000000000000000000" + string(rune('0'+2*i)) + "-0000000000000000000" + string(rune('1'+2*i)) + ".parquet"
+		ts := time.Date(2026, 11, 2, hr, 30, 0, 0, time.UTC).UnixNano()
+		var buf bytes.Buffer
+		if err := parquet.Write(&buf, []cliTrade{{"AAPL", ts, 190 + float64(i), 100}, {"MSFT", ts + 1, 410, 5}}); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(lakeDir, filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := catalog.File{Key: key, Partition: []string{"2026-11-02", []string{"14", "15"}[i]}, Rows: 2, Bytes: int64(buf.Len())}
+		if err := cat.AddFiles(ctx, catalog.DefaultDatabase, "trades", []catalog.File{f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runCLI runs ticklake with args and stdin and returns its exit code and
+// streams.
+func runQueryCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestQueryCommand(t *testing.T) {
+	dir := newTestDataDir(t)
+	out := filepath.Join(t.TempDir(), "r.parquet")
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		wantOut    string
+		wantStderr string
+	}{
+		{"table with stats", []string{"--stats", "SELECT symbol, price FROM trades WHERE dt = '2026-11-02' AND hr = 15 ORDER BY 1"}, "", 0,
+			"symbol  price\n------  -----\nAAPL      191\nMSFT      410\n(2 rows)\n", "scanned 1 of 2 files"},
+		{"csv", []string{"-f", "csv", "SELECT count(*) AS n FROM trades"}, "", 0, "n\n4\n", ""},
+		{"json", []string{"-f", "json", "SELECT 1 AS x"}, "", 0, `"rows":[[1]]`, ""},
+		{"parquet needs output", []string{"-f", "parquet", "SELECT 1"}, "", 1, "", "--format parquet needs --output"},
+		{"parquet", []string{"-f", "parquet", "-o", out, "SELECT symbol FROM trades"}, "", 0, "", ""},
+		{"bad format", []string{"-f", "xml", "SELECT 1"}, "", 1, "", "invalid --format"},
+		{"bad sql", []string{"SELECT * FORM trades"}, "", 1, "", "(line 1, position 15)"},
+		{"write refused", []string{"COPY trades TO 'x.csv'"}, "", 1, "", "file system operations are disabled"},
+		{"script on stdin", nil, "SELECT 'a;b' AS s; -- one; two\nSELECT count(*)\n  AS n FROM trades\n WHERE hr = 14;\n", 0, "s\n---\na;b\n(1 row)\nn\n-\n2\n(1 row)\n", ""},
+		{"script stops at an error", nil, "SELECT nosuch;\nSELECT 2;", 1, "", "nosuch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"query", "--data-dir", dir}, tt.args...)
+			code, stdout, stderr := runQueryCLI(t, tt.stdin, args...)
+			if code != tt.code || !strings.Contains(stdout, tt.wantOut) || !strings.Contains(stderr, tt.wantStderr) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+					code, stdout, stderr, tt.code, tt.wantOut, tt.wantStderr)
+			}
+			if code != 0 && strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("stderr is not one line: %q", stderr)
+			}
+		})
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("PAR1")) {
+		t.Fatalf("parquet output: %v", err)
+	}
+}
+
+func TestHistoryCommand(t *testing.T) {
+	dir := newTestDataDir(t)
+	runQueryCLI(t, "", "query", "--data-dir", dir, "SELECT count(*) FROM trades WHERE hr = 14")
+	runQueryCLI(t, "", "query", "--data-dir", dir, "SELECT nosuch FROM trades")
+	runQueryCLI(t, "", "query", "--data-dir", dir, "--no-history", "SELECT 'unrecorded'")
+	code, stdout, stderr := runQueryCLI(t, "", "history", "--data-dir", dir, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("history = %s", stdout)
+	}
+	var bad, ok struct {
+		SQL, Status string
+		Stats       struct {
+			Files  int `json:"files_scanned"`
+			Pruned int `json:"partitions_pruned"`
+		}
+	}
+	json.Unmarshal([]byte(lines[0]), &bad)
+	json.Unmarshal([]byte(lines[1]), &ok)
+	if bad.Status != "failed" || ok.Status != "ok" || ok.Stats.Files != 1 || ok.Stats.Pruned != 1 {
+		t.Fatalf("history = %s", stdout)
+	}
+	code, stdout, _ = runQueryCLI(t, "", "history", "--data-dir", dir, "-n", "1")
+	if code != 0 || !strings.Contains(stdout, "failed") || strings.Contains(stdout, "hr = 14") {
+		t.Fatalf("table history = %s", stdout)
+	}
+}
+
+func TestSplitter(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"one per line", []string{"SELECT 1;\n", "SELECT 2;\n"}, []string{"SELECT 1", "SELECT 2"}},
+		{"multi-line", []string{"SELECT\n", "  1\n", ";\n"}, []string{"SELECT\n  1"}},
+		{"two on a line", []string{"SELECT 1; SELECT 2;"}, []string{"SELECT 1", "SELECT 2"}},
+		{"quotes", []string{"SELECT ';', \"a;b\";"}, []string{`SELECT ';', "a;b"`}},
+		{"comments", []string{"SELECT 1 -- no; end\n", "/* ; */ + 1;"}, []string{"SELECT 1 -- no; end\n/* ; */ + 1"}},
+		{"empty statements", []string{";;\n", " ; SELECT 3;"}, []string{"SELECT 3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s splitter
+			var got []string
+			for _, in := range tt.in {
+				got = append(got, s.feed(in)...)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || !s.empty() {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
