@@ -20,7 +20,7 @@ func newProfile(extendedVol float64) *profile {
 	var sum float64
 	for m := regularOpen; m < regularClose; m++ {
 		x := (float64(m-regularOpen) + 0.5) / regularLen
-		u := 0.45 + 2.4*(2*x-1)*(2*x-1)
+		u := 0.7 + 1.5*(2*x-1)*(2*x-1)
 		switch {
 		case m-regularOpen < 5:
 			u *= 1.6 // opening rush

@@ -198,12 +198,14 @@ func TestSimulatedWeek(t *testing.T) {
 			return v / float64(to-from)
 		}
 		open, midday, close := bucket(0, 30), bucket(150, 240), bucket(360, 390)
+		t.Logf("volume per minute: open %.1fx, close %.1fx midday", open/midday, close/midday)
 		if open < 1.5*midday || close < 1.5*midday {
 			t.Errorf("volume per minute: first half hour %.0f, midday %.0f, last half hour %.0f; want a U", open, midday, close)
 		}
 	})
 	t.Run("round lots", func(t *testing.T) {
 		round, odd := float64(w.roundLots)/float64(w.trades), float64(w.oddLots)/float64(w.trades)
+		t.Logf("round lots %.2f, odd lots %.2f of %d trades", round, odd, w.trades)
 		if round < 0.4 || round > 0.9 || odd < 0.1 || odd > 0.4 {
 			t.Errorf("round lots %.2f and odd lots %.2f of trades; want a majority of round lots and a real share of odd lots", round, odd)
 		}
