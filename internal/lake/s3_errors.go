@@ -74,6 +74,8 @@ func (s *S3) explain(op, key string, err error) error {
 	switch {
 	case code == "NoSuchBucket":
 		return fmt.Errorf("lake: bucket %s does not exist; create it or fix --lake", s.bucket)
+	case code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException":
+		return fmt.Errorf("lake: bucket %s is in another region than %s (%s); set --s3-region to the bucket's region", s.bucket, s.client.Options().Region, code)
 	case isDenied(err):
 		return fmt.Errorf("lake: access denied %s %s (%s); check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), --s3-region and the bucket policy", op, where, nonEmpty(code, "403"))
 	case isNotFound(err):
