@@ -54,8 +54,13 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 	w := &walker{views: views, database: e.cfg.Database, ctes: map[string]bool{}}
 	collectCTEs(tree, w.ctes)
 	w.walk(tree)
+	changed := len(w.markets) > 0
+	for _, m := range w.markets {
+		if err := e.expandMarket(ctx, conn, w, m); err != nil {
+			return nil, err
+		}
+	}
 	p := &plan{sql: query, parsed: true}
-	changed := false
 	for _, r := range w.refs {
 		v := views[r.table]
 		kept := v.files
@@ -128,23 +133,32 @@ func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v 
 	if err != nil {
 		return err
 	}
-	tree, _, ok := serialize(ctx, conn, "SELECT * FROM ("+body+") AS "+quoteIdent(r.alias))
+	if err := replaceNode(ctx, conn, r.node, body, r.alias); err != nil {
+		return fmt.Errorf("query: pruning %s: %w", r.table, err)
+	}
+	return nil
+}
+
+// replaceNode turns a table reference node, in place, into the subquery
+// body under alias, keeping its sample and column aliases.
+func replaceNode(ctx context.Context, conn *sql.Conn, node map[string]any, body, alias string) error {
+	tree, _, ok := serialize(ctx, conn, "SELECT * FROM ("+body+") AS "+quoteIdent(alias))
 	if !ok {
-		return fmt.Errorf("query: parsing the pruned view of %s failed", r.table)
+		return fmt.Errorf("parsing the subquery failed")
 	}
 	stmt, _ := asList(tree.(map[string]any)["statements"])[0].(map[string]any)
-	node, _ := stmt["node"].(map[string]any)
-	sub, _ := node["from_table"].(map[string]any)
+	top, _ := stmt["node"].(map[string]any)
+	sub, _ := top["from_table"].(map[string]any)
 	if sub == nil {
-		return fmt.Errorf("query: the pruned view of %s has no FROM", r.table)
+		return fmt.Errorf("the subquery has no FROM")
 	}
-	sub["sample"] = r.node["sample"]
-	sub["column_name_alias"] = r.node["column_name_alias"]
-	for k := range r.node {
-		delete(r.node, k)
+	sub["sample"] = node["sample"]
+	sub["column_name_alias"] = node["column_name_alias"]
+	for k := range node {
+		delete(node, k)
 	}
 	for k, val := range sub {
-		r.node[k] = val
+		node[k] = val
 	}
 	return nil
 }
@@ -192,6 +206,7 @@ type walker struct {
 	database    string
 	ctes        map[string]bool
 	refs        []*tableRef
+	markets     []*marketRef
 	deepColumns bool // a column named schema.table.column: leave aliases alone
 }
 
@@ -216,7 +231,9 @@ func (w *walker) walk(node any) {
 
 // from is what a SELECT's FROM clause holds at its own level.
 type from struct {
+	items   int
 	refs    []*tableRef
+	markets []*marketRef
 	other   bool // a subquery, table function, CTE or non-catalog table
 	natural bool
 	unsafe  bool // an ASOF, POSITIONAL or LATERAL join: filtering a side changes matches
@@ -227,12 +244,17 @@ func (w *walker) selectNode(n map[string]any) {
 	f := &from{using: map[string]bool{}}
 	w.fromItems(n["from_table"], f)
 	w.refs = append(w.refs, f.refs...)
+	w.markets = append(w.markets, f.markets...)
 	if f.unsafe {
 		return
 	}
 	for _, c := range conjuncts(n["where_clause"]) {
 		pr, ok := parsePredicate(c)
 		if !ok {
+			continue
+		}
+		if m := marketTarget(f, pr.column); m != nil {
+			m.restrict(pr)
 			continue
 		}
 		ref := w.target(f, pr.column)
@@ -267,13 +289,18 @@ func (w *walker) fromItems(node any, f *from) {
 		w.fromItems(m["left"], f)
 		w.fromItems(m["right"], f)
 	case "BASE_TABLE":
+		f.items++
 		if r := w.catalogRef(m); r != nil {
 			f.refs = append(f.refs, r)
 			return
 		}
+		if r := w.marketRef(m); r != nil {
+			f.markets = append(f.markets, r)
+		}
 		f.other = true
 	case "EMPTY", nil:
 	default:
+		f.items++
 		f.other = true
 	}
 }

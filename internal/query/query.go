@@ -113,8 +113,9 @@ type Engine struct {
 	logger *slog.Logger
 	db     *sql.DB
 
-	mu      sync.Mutex // guards views and serialises their refresh
+	mu      sync.Mutex // guards views and markets and serialises their refresh
 	views   map[string]view
+	markets map[string]bool // market views defined in DuckDB
 	schemas schemaCache
 	history *History
 	cache   *fileCache // set for lakes without local paths
@@ -131,7 +132,7 @@ func Open(cat catalog.Catalog, store lake.Store, cfg Config, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, views: map[string]view{}}
+	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, views: map[string]view{}, markets: map[string]bool{}}
 	root, ok := store.LocalPath("")
 	if !ok {
 		if cfg.CacheDir == "" {

@@ -72,7 +72,7 @@ func (e *Engine) refresh(ctx context.Context) error {
 			delete(e.views, name)
 		}
 	}
-	return nil
+	return e.refreshMarketViews(ctx)
 }
 
 func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
