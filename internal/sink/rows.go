@@ -49,21 +49,22 @@ type quoteRow struct {
 // no schema yet.
 func newTable(topic string) table {
 	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
+	dec := tick.NewDecoder()
 	switch topic {
 	case tick.TopicTrades:
-		return newRowTable(decodeTradeRow, func(r *tradeRow, us int64) { r.IngestTime = us }, func(a, b tradeRow) int {
-			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
+		return newRowTable(func(r *kgo.Record) (tradeRow, error) { return decodeTradeRow(dec, r) }, func(r *tradeRow, us int64) { r.IngestTime = us }, func(a, b tradeRow) int {
+			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts), cmp.Compare(a.KafkaOffset, b.KafkaOffset))
 		}, bySymbolTs...)
 	case tick.TopicQuotes:
-		return newRowTable(decodeQuoteRow, func(r *quoteRow, us int64) { r.IngestTime = us }, func(a, b quoteRow) int {
-			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts))
+		return newRowTable(func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) }, func(r *quoteRow, us int64) { r.IngestTime = us }, func(a, b quoteRow) int {
+			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts), cmp.Compare(a.KafkaOffset, b.KafkaOffset))
 		}, bySymbolTs...)
 	}
 	return nil
 }
 
-func decodeTradeRow(r *kgo.Record) (tradeRow, error) {
-	t, err := tick.DecodeTrade(r.Value)
+func decodeTradeRow(dec *tick.Decoder, r *kgo.Record) (tradeRow, error) {
+	t, err := dec.Trade(r.Value)
 	if err != nil {
 		return tradeRow{}, err
 	}
@@ -74,8 +75,8 @@ func decodeTradeRow(r *kgo.Record) (tradeRow, error) {
 	}, nil
 }
 
-func decodeQuoteRow(r *kgo.Record) (quoteRow, error) {
-	q, err := tick.DecodeQuote(r.Value)
+func decodeQuoteRow(dec *tick.Decoder, r *kgo.Record) (quoteRow, error) {
+	q, err := dec.Quote(r.Value)
 	if err != nil {
 		return quoteRow{}, err
 	}

@@ -139,6 +139,11 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		kgo.OnPartitionsRevoked(s.onRevoked),
 		kgo.OnPartitionsLost(s.onLost),
 		kgo.AdjustFetchOffsetsFn(s.adjust),
+		// Large fetches: kgo fetches again only once a fetch is polled, so
+		// fewer, bigger round trips keep the loop fed. Their size counts
+		// against the memory bound next to MaxBufferBytes.
+		kgo.FetchMaxBytes(fetchMaxBytes(cfg)),
+		kgo.FetchMaxPartitionBytes(fetchMaxBytes(cfg)),
 		kgo.SessionTimeout(cfg.SessionTimeout),
 	)
 	if cfg.InstanceID != "" {
@@ -446,4 +451,9 @@ func (s *Sink) allBufs() []*partBuf {
 	}
 	slices.SortFunc(bufs, func(a, b *partBuf) int { return a.compare(b) })
 	return bufs
+}
+
+// fetchMaxBytes sizes one fetch: a quarter of the buffer cap, within 1-64 MiB.
+func fetchMaxBytes(cfg Config) int32 {
+	return int32(min(max(cfg.MaxBufferBytes/4, 1<<20), 64<<20))
 }

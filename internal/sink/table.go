@@ -64,7 +64,7 @@ type encodedFile struct {
 type rowTable[T any] struct {
 	decode  func(r *kgo.Record) (T, error)
 	stamp   func(row *T, ingestMicros int64)
-	compare func(a, b T) int
+	compare func(a, b T) int // a total order: ties broken by Kafka offset
 	sorting []parquet.SortingColumn
 	columns string // the ticklake.columns metadata value
 	hours   map[lake.Partition]*hourRows[T]
@@ -119,8 +119,9 @@ func (t *rowTable[T]) encode(topic string, part int32, ingest time.Time, extra m
 	files := make([]encodedFile, 0, len(parts))
 	for _, p := range parts {
 		h := t.hours[p]
-		// Stable, so rows equal on the sort key stay in offset order.
-		slices.SortStableFunc(h.rows, t.compare)
+		// compare ends on the Kafka offset: a total order, so the
+		// files of a range are the same bytes whoever encodes them.
+		slices.SortFunc(h.rows, t.compare)
 		for i := range h.rows {
 			t.stamp(&h.rows[i], ingest.UnixMicro())
 		}

@@ -1,0 +1,327 @@
+package tick
+
+import (
+	"strconv"
+	"unsafe"
+)
+
+// Decoder parses trade and quote wire values without reflection, and
+// interns the short strings that repeat (symbols, exchanges, sides,
+// conditions). Anything its fast path does not expect (escapes, unknown
+// fields, nulls, exotic numbers) is handed to DecodeTrade/DecodeQuote, so
+// it accepts and refuses exactly what they do. A Decoder is not safe for
+// concurrent use.
+type Decoder struct {
+	strs map[string]string
+}
+
+// maxInterned bounds the intern table; past it strings are copied.
+const maxInterned = 1 << 14
+
+// NewDecoder returns a Decoder.
+func NewDecoder() *Decoder { return &Decoder{strs: make(map[string]string)} }
+
+// Trade decodes a trade's wire value, like DecodeTrade.
+func (d *Decoder) Trade(b []byte) (Trade, error) {
+	var t Trade
+	if !d.trade(b, &t) {
+		return DecodeTrade(b)
+	}
+	if t.Symbol == "" || t.Ts == 0 {
+		return DecodeTrade(b)
+	}
+	return t, nil
+}
+
+// Quote decodes a quote's wire value, like DecodeQuote.
+func (d *Decoder) Quote(b []byte) (Quote, error) {
+	var q Quote
+	if !d.quote(b, &q) {
+		return DecodeQuote(b)
+	}
+	if q.Symbol == "" || q.Ts == 0 {
+		return DecodeQuote(b)
+	}
+	return q, nil
+}
+
+func (d *Decoder) trade(b []byte, t *Trade) bool {
+	return d.object(b, func(s *scan, key []byte) bool {
+		switch string(key) {
+		case "symbol":
+			return s.str(d, &t.Symbol)
+		case "ts":
+			return s.int(&t.Ts)
+		case "price":
+			return s.float(&t.Price)
+		case "size":
+			return s.int(&t.Size)
+		case "exchange":
+			return s.str(d, &t.Exchange)
+		case "conditions":
+			return s.strs(d, &t.Conditions)
+		case "side":
+			return s.str(d, &t.Side)
+		case "seq":
+			return s.int(&t.Seq)
+		}
+		return false
+	})
+}
+
+func (d *Decoder) quote(b []byte, q *Quote) bool {
+	return d.object(b, func(s *scan, key []byte) bool {
+		switch string(key) {
+		case "symbol":
+			return s.str(d, &q.Symbol)
+		case "ts":
+			return s.int(&q.Ts)
+		case "bid":
+			return s.float(&q.Bid)
+		case "bid_size":
+			return s.int(&q.BidSize)
+		case "ask":
+			return s.float(&q.Ask)
+		case "ask_size":
+			return s.int(&q.AskSize)
+		case "exchange":
+			return s.str(d, &q.Exchange)
+		case "seq":
+			return s.int(&q.Seq)
+		}
+		return false
+	})
+}
+
+// object walks a flat JSON object, calling field for each key with the scan
+// positioned at its value; false anywhere means "use encoding/json".
+func (d *Decoder) object(b []byte, field func(s *scan, key []byte) bool) bool {
+	s := &scan{b: b}
+	s.ws()
+	if !s.eat('{') {
+		return false
+	}
+	s.ws()
+	if s.eat('}') {
+		return s.end()
+	}
+	for {
+		s.ws()
+		key, ok := s.raw()
+		if !ok {
+			return false
+		}
+		s.ws()
+		if !s.eat(':') {
+			return false
+		}
+		s.ws()
+		if !field(s, key) {
+			return false
+		}
+		s.ws()
+		if s.eat('}') {
+			return s.end()
+		}
+		if !s.eat(',') {
+			return false
+		}
+	}
+}
+
+// intern returns a string equal to b, shared when it was seen before.
+func (d *Decoder) intern(b []byte) string {
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.strs) < maxInterned {
+		d.strs[s] = s
+	}
+	return s
+}
+
+// scan is a cursor over one JSON value.
+type scan struct {
+	b []byte
+	i int
+}
+
+func (s *scan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scan) eat(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *scan) end() bool {
+	s.ws()
+	return s.i == len(s.b)
+}
+
+// raw reads a string without escapes or control characters, returning its
+// bytes; anything else is left to encoding/json.
+func (s *scan) raw() ([]byte, bool) {
+	if !s.eat('"') {
+		return nil, false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return s.b[start : s.i-1], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false // escapes, control bytes and non-ASCII (UTF-8 checks) go the slow way
+		}
+		s.i++
+	}
+	return nil, false
+}
+
+func (s *scan) str(d *Decoder, dst *string) bool {
+	b, ok := s.raw()
+	if ok {
+		*dst = d.intern(b)
+	}
+	return ok
+}
+
+func (s *scan) strs(d *Decoder, dst *[]string) bool {
+	if !s.eat('[') {
+		return false
+	}
+	out := make([]string, 0, 4)
+	s.ws()
+	if s.eat(']') {
+		*dst = out
+		return true
+	}
+	for {
+		s.ws()
+		var v string
+		if !s.str(d, &v) {
+			return false
+		}
+		out = append(out, v)
+		s.ws()
+		if s.eat(']') {
+			*dst = out
+			return true
+		}
+		if !s.eat(',') {
+			return false
+		}
+	}
+}
+
+// number returns the bytes of a JSON number made of the characters numbers
+// use; the parse functions check the rest.
+func (s *scan) number() []byte {
+	start := s.i
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			s.i++
+		default:
+			return s.b[start:s.i]
+		}
+	}
+	return s.b[start:s.i]
+}
+
+// int parses a plain JSON integer: optional minus, no leading zeros.
+func (s *scan) int(dst *int64) bool {
+	b := s.number()
+	digits := b
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 19 || (digits[0] == '0' && len(digits) > 1) {
+		return false // empty, overflowing or not JSON: the slow way decides
+	}
+	var v uint64 // 19 digits fit
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if v > 1<<63-1 {
+		return false
+	}
+	if b[0] == '-' {
+		*dst = -int64(v)
+	} else {
+		*dst = int64(v)
+	}
+	return true
+}
+
+// float parses a JSON number the way encoding/json does.
+func (s *scan) float(dst *float64) bool {
+	b := s.number()
+	if !validNumber(b) {
+		return false
+	}
+	v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
+	if err != nil {
+		return false
+	}
+	*dst = v
+	return true
+}
+
+// validNumber checks the JSON number grammar, which strconv is laxer about
+// (it takes "+1", ".5", "1_000", "0x1p3", "Inf").
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(b)
+}
