@@ -23,7 +23,14 @@ test: vet
 	eval "$$(scripts/test-deps.sh)" && $(GO) test $(GOTESTFLAGS) -count=1 -timeout 15m ./...
 
 bench:
+	TICKLAKE_BENCH_DUCKDB="$$(bench/query/duckdb-cli.sh)" \
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
+	$(MAKE) bench-produce
+
+# bench-produce: `ticklake produce --speed max` vs kcat into one `ticklake
+# broker` (bench/produce/kcat.sh; docs/benchmarks.md).
+bench-produce: build
+	eval "$$(scripts/test-deps.sh)" && TICKLAKE_BIN=$(BIN) bench/produce/kcat.sh 2000000
 
 clean:
 	rm -rf bin
