@@ -36,17 +36,24 @@ func newSim(b *testing.B) *sim.Sim {
 	return s
 }
 
-func newBroker(b *testing.B) (*kafka.Broker, *kgo.Client) {
-	br, err := kafka.StartBroker(kafka.BrokerConfig{Listen: "127.0.0.1:0"}, nil)
-	if err != nil {
-		b.Fatal(err)
+// newBroker starts an embedded broker in this process, or, when
+// TICKLAKE_BENCH_BROKERS is set (e.g. to a `ticklake broker`), uses that one
+// so a CPU profile shows the producer alone.
+func newBroker(b *testing.B) (string, *kgo.Client) {
+	addr := os.Getenv("TICKLAKE_BENCH_BROKERS")
+	if addr == "" {
+		br, err := kafka.StartBroker(kafka.BrokerConfig{Listen: "127.0.0.1:0"}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { br.Close() })
+		addr = br.Addr()
 	}
-	b.Cleanup(func() { br.Close() })
 	opts, err := kafka.ProducerOpts("lz4")
 	if err != nil {
 		b.Fatal(err)
 	}
-	cl, err := kgo.NewClient(append(kafka.ClientConfig{Brokers: []string{br.Addr()}, ClientID: "bench"}.Opts(nil), opts...)...)
+	cl, err := kgo.NewClient(append(kafka.ClientConfig{Brokers: []string{addr}, ClientID: "bench"}.Opts(nil), opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,14 +65,14 @@ func newBroker(b *testing.B) (*kafka.Broker, *kgo.Client) {
 	if err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), specs...); err != nil {
 		b.Fatal(err)
 	}
-	return br, cl
+	return addr, cl
 }
 
 // BenchmarkProduceVsKcat produces b.N simulated records with ticklake
 // (simulation and encoding included) and the same b.N records with kcat,
 // and reports both rates and their ratio.
 func BenchmarkProduceVsKcat(b *testing.B) {
-	br, cl := newBroker(b)
+	addr, cl := newBroker(b)
 	kcat := os.Getenv("TICKLAKE_TEST_KCAT")
 	if kcat == "" {
 		kcat, _ = exec.LookPath("kcat")
@@ -92,8 +99,10 @@ func BenchmarkProduceVsKcat(b *testing.B) {
 		b.Log("kcat not found; set TICKLAKE_TEST_KCAT or install kcat to measure the peer")
 		return
 	}
-	theirs := float64(b.N) / runKcat(b, kcat, br.Addr(), files).Seconds()
-	checkLanded(b, cl, b.N)
+	theirs := float64(b.N) / runKcat(b, kcat, addr, files).Seconds()
+	if os.Getenv("TICKLAKE_BENCH_BROKERS") == "" {
+		checkLanded(b, cl, b.N) // a shared broker holds earlier runs too
+	}
 	b.ReportMetric(theirs, "kcat_rec/s")
 	b.ReportMetric(ours/theirs, "ratio")
 }
