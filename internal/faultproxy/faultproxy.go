@@ -31,11 +31,12 @@ const (
 	ResetAfter           // forward, then reset the connection
 	TruncateBody         // forward, send the headers and half the body, then cut
 	Stall                // forward, then answer nothing until the client gives up or StallFor passes
+	StallUpload          // stop reading the request body for StallFor, then reset
 )
 
 var faultNames = map[Fault]string{
 	None: "none", Status503: "503", Status500After: "500-after", ResetBefore: "reset-before",
-	ResetAfter: "reset-after", TruncateBody: "truncate-body", Stall: "stall",
+	ResetAfter: "reset-after", TruncateBody: "truncate-body", Stall: "stall", StallUpload: "stall-upload",
 }
 
 // String names the fault.

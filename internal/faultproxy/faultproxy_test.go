@@ -58,10 +58,11 @@ func TestFaults(t *testing.T) {
 		{"reset after", ResetAfter, 0, true, 1},
 		{"truncated body", TruncateBody, 0, true, 1},
 		{"stall", Stall, 0, true, 1},
+		{"stall upload", StallUpload, 0, true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, hits := newTestProxy(t, Config{Rate: 1, Faults: []Fault{tc.fault}, StallFor: time.Minute})
+			p, hits := newTestProxy(t, Config{Rate: 1, Faults: []Fault{tc.fault}, StallFor: 2 * time.Second})
 			c := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
 			resp, err := c.Get(p.URL + "/x")
 			if err == nil {

@@ -20,6 +20,18 @@ var hopHeaders = []string{
 // ServeHTTP implements http.Handler.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault, stallFor := p.draw()
+	if fault == StallUpload {
+		// Reading a little answers "Expect: 100-continue", so the client
+		// sends the body; the rest, unread, fills the socket buffers and the
+		// client's writes block. The server notices no disconnect while a
+		// body is unread, so the stall lasts StallFor.
+		io.CopyN(io.Discard, r.Body, 64<<10)
+		t := time.NewTimer(stallFor)
+		defer t.Stop()
+		<-t.C
+		reset(w)
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return // the client went away

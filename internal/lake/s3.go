@@ -118,13 +118,37 @@ func (s *S3) connect(ctx context.Context, o Options) error {
 	return nil
 }
 
+// httpClient bounds every wait on the network by the attempt timeout: the
+// response headers, each read (the SDK's read timeout: a body that goes
+// silent fails) and each write (a server that stops reading an upload).
 func (s *S3) httpClient() *awshttp.BuildableClient {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	return awshttp.NewBuildableClient().
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 5 * time.Second }).
 		WithTransportOptions(func(tr *http.Transport) {
 			tr.ResponseHeaderTimeout = s.timeout
 			tr.MaxIdleConnsPerHost = 64
-		})
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dialer.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &writeDeadlineConn{Conn: c, timeout: s.timeout}, nil
+			}
+		}).
+		WithReadTimeout(s.timeout)
+}
+
+// writeDeadlineConn fails a write that makes no progress for timeout.
+type writeDeadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *writeDeadlineConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
 // key turns a lake key into an object key.

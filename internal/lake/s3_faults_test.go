@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,21 +113,27 @@ func TestS3CreateRetryAfterLostAnswer(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault faultproxy.Fault
+		size  int
 	}{
-		{"503 before", faultproxy.Status503},
-		{"500 after", faultproxy.Status500After},
-		{"reset before", faultproxy.ResetBefore},
-		{"reset after", faultproxy.ResetAfter},
-		{"stall after", faultproxy.Stall},
+		{"503 before", faultproxy.Status503, 100},
+		{"500 after", faultproxy.Status500After, 100},
+		{"reset before", faultproxy.ResetBefore, 100},
+		{"reset after", faultproxy.ResetAfter, 100},
+		{"stall after", faultproxy.Stall, 100},
+		// Big enough to fill the socket buffers, so the client's write blocks.
+		{"stall upload", faultproxy.StallUpload, 32 << 20},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
+			// The budget is shorter than a stall: only the attempt timeout
+			// gets a Create past one.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
 			st, err := lake.OpenWith(srv.URL(prefixOf(t)), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			data := []byte("claim " + tc.name)
+			data := laketest.Payload(uint64(tc.size), tc.size)
 			proxy.Set(faultproxy.Config{Rate: 1, Faults: []faultproxy.Fault{tc.fault}, Limit: 1, StallFor: time.Minute})
 			if err := st.Create(ctx, "_commits/t/0/1", data); err != nil {
 				t.Fatalf("Create whose first attempt hit %s = %v, want success", tc.fault, err)
@@ -138,8 +146,56 @@ func TestS3CreateRetryAfterLostAnswer(t *testing.T) {
 				t.Fatalf("faults injected %v, want 2 of %s", proxy.Injected(), tc.fault)
 			}
 			if got := laketest.MustRead(t, st, "_commits/t/0/1"); !bytes.Equal(got, data) {
-				t.Fatalf("object holds %q, want %q", got, data)
+				t.Fatalf("object holds %d bytes, other than the %d written", len(got), len(data))
 			}
 		})
+	}
+}
+
+// TestS3OpenResumesCutBody cuts the body of a GET in the middle: Open's
+// reader must resume from the byte where it stopped and return the whole
+// object, once; a replaced object must not be spliced into the old one.
+func TestS3OpenResumesCutBody(t *testing.T) {
+	srv := s3test.Start(t)
+	proxy, err := faultproxy.Start(srv.Endpoint, faultproxy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	opts := srv.Options()
+	opts.S3Endpoint = proxy.URL
+	st, err := lake.OpenWith(srv.URL("resume"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := laketest.Payload(9, 8<<20)
+	if err := st.Put(ctx, "obj", data); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Set(faultproxy.Config{Rate: 1, Faults: []faultproxy.Fault{faultproxy.TruncateBody}, Limit: 1})
+	if got := laketest.MustRead(t, st, "obj"); !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes through a cut body, other than the %d written", len(got), len(data))
+	}
+	if proxy.Injected()[faultproxy.TruncateBody] != 1 {
+		t.Fatalf("faults injected %v, want one cut body", proxy.Injected())
+	}
+
+	// Replace the object between the cut and the resumption: the reader
+	// must fail rather than return half of each version.
+	proxy.Set(faultproxy.Config{Rate: 1, Faults: []faultproxy.Fault{faultproxy.TruncateBody}, Limit: 1})
+	r, err := st.Open(ctx, "obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.ReadFull(r, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, "obj", laketest.Payload(10, 8<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "was replaced while being read") {
+		t.Fatalf("read %d more bytes across a replacement of the object, error %v; want the error naming the replacement", len(rest), err)
 	}
 }

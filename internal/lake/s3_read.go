@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -32,7 +31,6 @@ type objectReader struct {
 	failures int
 	body     io.ReadCloser
 	cancel   context.CancelFunc
-	idle     *time.Timer
 }
 
 func (r *objectReader) open() error {
@@ -45,12 +43,14 @@ func (r *objectReader) open() error {
 	out, err := r.s.client.GetObject(ctx, in)
 	if err != nil {
 		cancel()
+		if r.etag != "" && isPreconditionFailed(err) {
+			return fmt.Errorf("lake: %s was replaced while being read at byte %d; read it again", r.key, r.off)
+		}
 		return r.s.explain("reading", r.key, err)
 	}
+	// A body that goes silent for an attempt timeout fails its read (the
+	// client's read timeout), and Read resumes it like any broken body.
 	r.etag, r.body, r.cancel = aws.ToString(out.ETag), out.Body, cancel
-	// A body that goes silent for a whole attempt timeout is cut, and Read
-	// resumes it like any broken body.
-	r.idle = time.AfterFunc(r.s.timeout, cancel)
 	return nil
 }
 
@@ -66,7 +66,6 @@ func (r *objectReader) Read(p []byte) (int, error) {
 		n, err := r.body.Read(p)
 		r.off += int64(n)
 		if err == nil || err == io.EOF {
-			r.idle.Reset(r.s.timeout)
 			return n, err
 		}
 		r.closeBody()
@@ -89,7 +88,6 @@ func (r *objectReader) reopen() error {
 
 func (r *objectReader) closeBody() {
 	if r.body != nil {
-		r.idle.Stop()
 		r.body.Close()
 		r.cancel()
 		r.body = nil
