@@ -13,56 +13,71 @@ import (
 const readOnlyHint = "the SQL endpoint is read-only: send one SELECT, WITH, VALUES, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN or PRAGMA table_info statement"
 
 // checkReadOnly lets through a single statement that DuckDB's own parser
-// and binder classify as a read. SHOW, DESCRIBE, SUMMARIZE and the PRAGMAs
-// that DuckDB rewrites into queries (table_info, version) prepare as SELECT;
-// EXPLAIN is accepted when what it explains is a SELECT (EXPLAIN ANALYZE runs
-// it).
+// and binder classify as a read, without running it.
 func checkReadOnly(conn *sql.Conn, query string) error {
-	typ, err := statementType(conn, query)
-	if err != nil {
-		return err
-	}
-	switch typ {
-	case duckdb.STATEMENT_TYPE_SELECT:
-		return nil
-	case duckdb.STATEMENT_TYPE_EXPLAIN:
-		inner, ok := explainTarget(query)
-		if !ok {
-			return refused("EXPLAIN with options")
-		}
-		if t, err := statementType(conn, inner); err != nil || t != duckdb.STATEMENT_TYPE_SELECT {
-			return refused("EXPLAIN of a non-SELECT")
-		}
-		return nil
-	}
-	return refused(stmtName(typ))
-}
-
-// statementType prepares (parses and binds, never runs) query. The driver's
-// context-free Prepare refuses a string holding several statements without
-// running any of them, unlike PrepareContext, which runs all but the last.
-func statementType(conn *sql.Conn, query string) (duckdb.StmtType, error) {
-	typ := duckdb.STATEMENT_TYPE_INVALID
-	err := conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
 			return fmt.Errorf("query: unexpected driver connection %T", dc)
 		}
-		st, err := c.Prepare(query)
-		if err != nil {
-			return err
+		st, err := prepareRead(c, query)
+		if err == nil {
+			st.Close()
 		}
-		defer st.Close()
-		typ, err = st.(*duckdb.Stmt).StatementType()
 		return err
 	})
-	if err == nil {
-		return typ, nil
+}
+
+// prepareRead prepares (parses and binds, never runs) a statement that
+// DuckDB classifies as a read, refusing any other. SHOW, DESCRIBE,
+// SUMMARIZE and the PRAGMAs that DuckDB rewrites into queries (table_info,
+// version) prepare as SELECT; EXPLAIN is accepted when what it explains is
+// a SELECT (EXPLAIN ANALYZE runs it). The driver's context-free Prepare
+// refuses a string holding several statements without running any of
+// them, unlike PrepareContext, which runs all but the last.
+func prepareRead(c *duckdb.Conn, query string) (*duckdb.Stmt, error) {
+	typ, st, err := prepareType(c, query)
+	if err != nil {
+		return nil, err
 	}
-	if strings.Contains(err.Error(), "multi-statement") {
-		return typ, &queryError{msg: "query: several statements in one request; send one statement at a time (remove the extra ';')"}
+	switch typ {
+	case duckdb.STATEMENT_TYPE_SELECT:
+		return st, nil
+	case duckdb.STATEMENT_TYPE_EXPLAIN:
+		inner, ok := explainTarget(query)
+		if !ok {
+			st.Close()
+			return nil, refused("EXPLAIN with options")
+		}
+		t, ist, err := prepareType(c, inner)
+		if err == nil {
+			ist.Close()
+		}
+		if err != nil || t != duckdb.STATEMENT_TYPE_SELECT {
+			st.Close()
+			return nil, refused("EXPLAIN of a non-SELECT")
+		}
+		return st, nil
 	}
-	return typ, badQuery(err, query)
+	st.Close()
+	return nil, refused(stmtName(typ))
+}
+
+func prepareType(c *duckdb.Conn, query string) (duckdb.StmtType, *duckdb.Stmt, error) {
+	ds, err := c.Prepare(query)
+	if err != nil {
+		if strings.Contains(err.Error(), "multi-statement") {
+			return 0, nil, &queryError{msg: "query: several statements in one request; send one statement at a time (remove the extra ';')"}
+		}
+		return 0, nil, badQuery(err, query)
+	}
+	st := ds.(*duckdb.Stmt)
+	typ, err := st.StatementType()
+	if err != nil {
+		st.Close()
+		return 0, nil, badQuery(err, query)
+	}
+	return typ, st, nil
 }
 
 var explainRE = regexp.MustCompile(`(?is)^\s*explain\s+(?:analyze\s+)?(.*)$`)

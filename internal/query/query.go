@@ -181,6 +181,9 @@ func (e *Engine) configure(root string) error {
 		`SET GLOBAL TimeZone = 'UTC'`,
 		`SET GLOBAL autoinstall_known_extensions = false`,
 		`SET GLOBAL autoload_known_extensions = false`,
+		// Lake files never change once written: keep their footers in
+		// memory across queries (binding a table reads every footer).
+		`SET GLOBAL parquet_metadata_cache = true`,
 	}
 	if e.cfg.MemoryLimit != "" {
 		stmts = append(stmts, fmt.Sprintf(`SET GLOBAL memory_limit = %s`, quoteLiteral(e.cfg.MemoryLimit)))
@@ -236,40 +239,33 @@ func (e *Engine) query(ctx context.Context, sql string, start time.Time) (*Resul
 	}
 	defer conn.Close()
 	planStart := time.Now()
-	p, err := e.checkedPlan(ctx, conn, sql)
+	p, err := e.plan(ctx, conn, sql)
 	if err != nil {
 		return nil, e.wrapCtx(ctx, err)
 	}
-	planning := time.Since(planStart) - p.fetch.took
-	execStart := time.Now()
-	res, err := e.run(ctx, conn, p.sql)
+	res, err := e.run(ctx, conn, p, sql, planStart)
 	if err != nil {
 		return nil, e.wrapCtx(ctx, err)
 	}
-	res.Stats.PlanningMs = ms(planning)
-	res.Stats.ExecutionMs = ms(time.Since(execStart))
-	res.Stats.addScans(p.scans)
 	res.Stats.FetchMs = ms(p.fetch.took)
 	res.Stats.CacheHits, res.Stats.CacheMisses, res.Stats.BytesFetched = p.fetch.hits, p.fetch.misses, p.fetch.bytes
 	res.Stats.ElapsedMs = ms(time.Since(start))
 	return res, nil
 }
 
-// checkedPlan plans the statement and checks that what will run is a read.
-// When the pruned statement does not pass but the user's does, the user's
-// runs unpruned: pruning must never change an answer or refuse a query.
-func (e *Engine) checkedPlan(ctx context.Context, conn *sql.Conn, query string) (*plan, error) {
-	p, err := e.plan(ctx, conn, query)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkReadOnly(conn, p.sql); err == nil {
-		if !p.parsed {
-			p.scans = e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))
+// run checks and runs the planned statement. When the pruned statement
+// does not bind but the user's does, the user's runs unpruned: pruning must
+// never change an answer or refuse a query.
+func (e *Engine) run(ctx context.Context, conn *sql.Conn, p *plan, query string, planStart time.Time) (*Result, error) {
+	res, prepErr, err := e.execute(ctx, conn, p.sql, p.fetch.took, planStart)
+	if prepErr == nil || p.sql == query {
+		if err == nil {
+			if !p.parsed {
+				p.scans = e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))
+			}
+			res.Stats.addScans(p.scans)
 		}
-		return p, nil
-	} else if p.sql == query {
-		return nil, err
+		return res, err
 	}
 	if err := checkReadOnly(conn, query); err != nil {
 		return nil, err
@@ -277,8 +273,43 @@ func (e *Engine) checkedPlan(ctx context.Context, conn *sql.Conn, query string) 
 	if e.cache != nil {
 		return nil, &queryError{msg: "query: this statement cannot be rewritten to read the fetched copies of the lake's files; name columns as column or alias.column, not schema.table.column"}
 	}
-	e.logger.Warn("the pruned statement did not bind; running it unpruned", "sql", query)
-	return &plan{sql: query, scans: e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database))}, nil
+	e.logger.Warn("the pruned statement did not bind; running it unpruned", "sql", query, "err", prepErr)
+	res, _, err = e.execute(ctx, conn, query, 0, planStart)
+	if err == nil {
+		res.Stats.addScans(e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database)))
+	}
+	return res, err
+}
+
+// execute prepares the statement, refusing anything but a read, runs it and
+// converts its rows, on one prepared statement. prepErr is set when the
+// statement was refused or did not bind (err then is the same).
+func (e *Engine) execute(ctx context.Context, conn *sql.Conn, query string, fetch time.Duration, planStart time.Time) (res *Result, prepErr, err error) {
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("query: unexpected driver connection %T", dc)
+		}
+		st, perr := prepareRead(c, query)
+		if perr != nil {
+			prepErr = perr
+			return perr
+		}
+		defer st.Close()
+		planned := time.Now()
+		rows, qerr := st.QueryContext(ctx, nil)
+		if qerr != nil {
+			return badQuery(qerr, query)
+		}
+		defer rows.Close()
+		if res, qerr = collect(rows, e.cfg.MaxRows); qerr != nil {
+			return badQuery(qerr, query)
+		}
+		res.Stats.PlanningMs = ms(planned.Sub(planStart) - fetch)
+		res.Stats.ExecutionMs = ms(time.Since(planned))
+		return nil
+	})
+	return res, prepErr, err
 }
 
 // fullScans describes reading every file of the named tables.
@@ -291,20 +322,6 @@ func (e *Engine) fullScans(tables []string) []scan {
 		}
 	}
 	return out
-}
-
-// run executes the statement and converts its rows.
-func (e *Engine) run(ctx context.Context, conn *sql.Conn, query string) (*Result, error) {
-	rows, err := conn.QueryContext(ctx, query)
-	if err != nil {
-		return nil, badQuery(err, query)
-	}
-	defer rows.Close()
-	res, err := collect(rows, e.cfg.MaxRows)
-	if err != nil {
-		return nil, badQuery(err, query)
-	}
-	return res, nil
 }
 
 // wrapCtx turns an error caused by the deadline into ErrTimeout.

@@ -1,8 +1,10 @@
 package query
 
 import (
-	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // Result is a query's answer. Its rows are JSON-safe, so that it marshals
@@ -84,36 +86,34 @@ func (s *Stats) addScans(scans []scan) {
 }
 
 // collect reads up to maxRows rows, converting each value.
-func collect(rows *sql.Rows, maxRows int) (*Result, error) {
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, fmt.Errorf("reading columns: %w", err)
+func collect(rows driver.Rows, maxRows int) (*Result, error) {
+	names := rows.Columns()
+	typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
+	res := &Result{Columns: make([]Column, len(names)), Rows: [][]any{}}
+	for i, n := range names {
+		res.Columns[i] = Column{Name: n}
+		if typed != nil {
+			res.Columns[i].Type = typed.ColumnTypeDatabaseTypeName(i)
+		}
 	}
-	res := &Result{Columns: make([]Column, len(types)), Rows: [][]any{}}
-	for i, t := range types {
-		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
-	}
-	vals := make([]any, len(types))
-	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
+	vals := make([]driver.Value, len(names))
+	for {
+		err := rows.Next(vals)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading a row: %w", err)
+		}
 		if len(res.Rows) >= maxRows {
 			res.Stats.Truncated = true
 			break
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("reading a row: %w", err)
 		}
 		row := make([]any, len(vals))
 		for i, v := range vals {
 			row[i] = safeColumn(res.Columns[i].Type, v)
 		}
 		res.Rows = append(res.Rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	res.Stats.RowsReturned = int64(len(res.Rows))
 	return res, nil
