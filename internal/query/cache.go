@@ -98,7 +98,7 @@ func (c *fileCache) fetch(ctx context.Context, files []viewFile) ([]string, fetc
 		}
 		st.misses++
 		g.Go(func() error {
-			n, err := c.download(gctx, f.key, p)
+			n, err := c.download(gctx, f.key, f.bytes, p)
 			mu.Lock()
 			st.bytes += n
 			mu.Unlock()
@@ -117,7 +117,7 @@ func (c *fileCache) fetch(ctx context.Context, files []viewFile) ([]string, fetc
 
 // download copies one object to dst through a temporary file, with ranged
 // reads in parallel for large objects.
-func (c *fileCache) download(ctx context.Context, key, dst string) (int64, error) {
+func (c *fileCache) download(ctx context.Context, key string, size int64, dst string) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return 0, fmt.Errorf("query: caching %s: %w", key, err)
 	}
@@ -126,7 +126,7 @@ func (c *fileCache) download(ctx context.Context, key, dst string) (int64, error
 	if err != nil {
 		return 0, fmt.Errorf("query: caching %s: %w", key, err)
 	}
-	n, err := c.copyObject(ctx, key, f)
+	n, err := c.copyObject(ctx, key, size, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -140,13 +140,23 @@ func (c *fileCache) download(ctx context.Context, key, dst string) (int64, error
 	return n, nil
 }
 
-func (c *fileCache) copyObject(ctx context.Context, key string, f *os.File) (int64, error) {
+// copyObject streams a small object (one GET) and reads a large one, or one
+// of unknown size, in parallel ranges.
+func (c *fileCache) copyObject(ctx context.Context, key string, size int64, f *os.File) (int64, error) {
+	if size > 0 && size < rangedFetchMin {
+		r, err := c.store.Open(ctx, key)
+		if err != nil {
+			return 0, err
+		}
+		defer r.Close()
+		return io.Copy(f, r)
+	}
 	ra, err := c.store.ReadAt(ctx, key)
 	if err != nil {
 		return 0, err
 	}
 	defer ra.Close()
-	size := ra.Size()
+	size = ra.Size()
 	if size < rangedFetchMin {
 		return io.Copy(f, io.NewSectionReader(ra, 0, size))
 	}
