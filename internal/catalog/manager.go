@@ -48,3 +48,10 @@ type Crawl struct {
 	Errors       int           `json:"errors"`
 	SchemaChange []string      `json:"schema_changes,omitempty"` // tables whose schema changed
 }
+
+// Committer is implemented by backends that can put a table and register
+// files in one transaction (catalog/sqlite). The crawler uses it when there,
+// so that a failure leaves neither the new definition nor the files.
+type Committer interface {
+	PutTableWithFiles(ctx context.Context, t Table, files []File) error
+}

@@ -265,14 +265,29 @@ func (c *Crawler) save(ctx context.Context, st *tableState, folder string, added
 		t.Location += "/" + folder
 	}
 	t.Parameters = c.parameters(st)
+	if err := c.put(ctx, t, added); err != nil {
+		return err
+	}
+	c.index[t.Name] = &fileIndex{sync: t.Parameters[paramSync], files: st.files}
+	c.log.Debug("registered files", "table", t.Name, "files", len(added), "created", !st.exists)
+	return nil
+}
+
+// put writes the table and its new files, in one transaction when the
+// catalog can.
+func (c *Crawler) put(ctx context.Context, t catalog.Table, added []catalog.File) error {
+	if cm, ok := c.cat.(catalog.Committer); ok {
+		if err := cm.PutTableWithFiles(ctx, t, added); err != nil {
+			return fmt.Errorf("registering %d files in table %s: %w", len(added), t.Name, err)
+		}
+		return nil
+	}
 	if err := c.cat.PutTable(ctx, t); err != nil {
 		return fmt.Errorf("putting table %s: %w", t.Name, err)
 	}
 	if err := c.cat.AddFiles(ctx, c.cfg.Database, t.Name, added); err != nil {
 		return fmt.Errorf("registering %d files in table %s: %w", len(added), t.Name, err)
 	}
-	c.index[t.Name] = &fileIndex{sync: t.Parameters[paramSync], files: st.files}
-	c.log.Debug("registered files", "table", t.Name, "files", len(added), "created", !st.exists)
 	return nil
 }
 

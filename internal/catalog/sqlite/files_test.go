@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -173,5 +174,24 @@ func TestConcurrentHandles(t *testing.T) {
 	}
 	if fs, err := r.Files(ctx, "", "trades"); err != nil || len(fs) != 2*batches {
 		t.Errorf("reader sees %d files, %v; want %d", len(fs), err, 2*batches)
+	}
+}
+
+func TestPutTableWithFilesIsAtomic(t *testing.T) {
+	c := newTestCatalog(t)
+	ctx := context.Background()
+	good, bad := hourFile(14, 1, 1), hourFile(14, 2, 1)
+	bad.Partition = []string{"2026-11-02"}
+	if err := c.PutTableWithFiles(ctx, tradesTable(catalog.Column{Name: "symbol", Type: "string"}), []catalog.File{good, bad}); err == nil {
+		t.Fatal("no error for a file with one value for two partition keys")
+	}
+	if _, err := c.Table(ctx, "", "trades"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("the table was created by a failed commit: %v", err)
+	}
+	if err := c.PutTableWithFiles(ctx, tradesTable(catalog.Column{Name: "symbol", Type: "string"}), []catalog.File{good}); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := c.Files(ctx, "", "trades"); err != nil || len(fs) != 1 {
+		t.Errorf("files = %+v, %v; want 1", fs, err)
 	}
 }
