@@ -49,6 +49,9 @@ func OpenS3(u *url.URL, o Options) (*S3, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("lake: %q names no bucket; use s3://bucket/prefix", u.String())
 	}
+	if err := checkEndpoint(o.S3Endpoint); err != nil {
+		return nil, err
+	}
 	s := &S3{
 		bucket:      u.Host,
 		prefix:      strings.Trim(u.Path, "/"),
@@ -76,6 +79,17 @@ func OpenS3(u *url.URL, o Options) (*S3, error) {
 		return nil, s.explain("opening", "", err)
 	}
 	return s, nil
+}
+
+func checkEndpoint(ep string) error {
+	if ep == "" {
+		return nil
+	}
+	u, err := url.Parse(ep)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("lake: invalid --s3-endpoint %q; give a URL such as http://127.0.0.1:7070 or https://s3.example.com", ep)
+	}
+	return nil
 }
 
 // connect builds the client: the standard AWS credential chain, the

@@ -29,6 +29,7 @@ func TestS3OpenErrors(t *testing.T) {
 		{"no bucket", "s3:///lake", nil, nil, "names no bucket"},
 		{"unreachable endpoint", "s3://lake/x", func(o *lake.Options) { o.S3Endpoint = "http://" + closed; o.S3MaxAttempts = 2 }, nil,
 			"cannot reach the S3 endpoint http://" + closed},
+		{"endpoint without scheme", "s3://lake/x", func(o *lake.Options) { o.S3Endpoint = "127.0.0.1:7070" }, nil, `invalid --s3-endpoint "127.0.0.1:7070"`},
 		{"wrong secret", "s3://lake/x", nil, map[string]string{"AWS_SECRET_ACCESS_KEY": "wrong"}, "access denied opening s3://lake/x/"},
 		{"no credentials", "s3://lake/x", nil, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, "no AWS credentials found for s3://lake/x/"},
 		{"unknown access key", "s3://lake/x", nil, map[string]string{"AWS_ACCESS_KEY_ID": "nobody"}, "check the AWS credentials"},
