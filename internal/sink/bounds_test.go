@@ -12,11 +12,16 @@ import (
 
 func TestBufferCapFlushesEarlyWithoutLoss(t *testing.T) {
 	tests := []struct {
-		name string
-		edit func(*Config)
+		name      string
+		edit      func(*Config)
+		minRanges int
+		maxPeak   int64
 	}{
-		{"flush bytes", func(c *Config) { c.FlushBytes = 2 << 10 }},
-		{"max buffer bytes", func(c *Config) { c.FlushBytes = 6 << 10; c.MaxBufferBytes = 6 << 10 }},
+		{"flush bytes", func(c *Config) { c.FlushBytes = 8 << 10 }, 12, 0},
+		// The records (about 220 KiB with their row overhead) arrive in one
+		// poll, each partition below FlushBytes: only the total cap keeps
+		// the peak below it.
+		{"max buffer bytes", func(c *Config) { c.FlushBytes = 120 << 10; c.MaxBufferBytes = 120 << 10 }, 1, 120 << 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -35,8 +40,11 @@ func TestBufferCapFlushesEarlyWithoutLoss(t *testing.T) {
 			for pk := range prod.hw {
 				n += len(readMarkers(t, store, pk.topic, pk.part))
 			}
-			if n < 12 {
-				t.Errorf("%d flush ranges, want at least 12: the byte caps did not flush early", n)
+			if n < tc.minRanges {
+				t.Errorf("%d flush ranges, want at least %d: the byte caps did not flush early", n, tc.minRanges)
+			}
+			if p := s.Stats().PeakBufferedBytes; tc.maxPeak > 0 && p > tc.maxPeak {
+				t.Errorf("PeakBufferedBytes = %d, want at most MaxBufferBytes %d", p, tc.maxPeak)
 			}
 			if b := s.Stats().BufferedBytes; b != 0 {
 				t.Errorf("BufferedBytes = %d after the drain, want 0", b)

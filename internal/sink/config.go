@@ -23,7 +23,8 @@ type Config struct {
 	// FlushRows is the most rows buffered per Kafka partition; reaching it
 	// flushes that partition at once, which bounds memory.
 	FlushRows int
-	// FlushBytes is the most record bytes buffered per Kafka partition;
+	// FlushBytes is the most record bytes (values plus a fixed per-row
+	// overhead) buffered per Kafka partition;
 	// reaching it flushes that partition at once.
 	FlushBytes int64
 	// MaxBufferBytes caps the record bytes buffered over all partitions:
@@ -59,7 +60,7 @@ func DefaultConfig() Config {
 		FlushInterval:  10 * time.Second,
 		FlushRows:      1_000_000,
 		FlushBytes:     64 << 20,
-		MaxBufferBytes: 256 << 20,
+		MaxBufferBytes: 128 << 20,
 		MaxRecordBytes: 1 << 20,
 		SessionTimeout: 10 * time.Second,
 	}
@@ -90,7 +91,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("sink: FlushRows %d must be positive (default 1000000)", c.FlushRows)
 	}
 	if c.FlushBytes <= 0 || c.MaxBufferBytes < c.FlushBytes {
-		return fmt.Errorf("sink: FlushBytes %d must be positive and at most MaxBufferBytes %d (defaults 64 MiB, 256 MiB)", c.FlushBytes, c.MaxBufferBytes)
+		return fmt.Errorf("sink: FlushBytes %d must be positive and at most MaxBufferBytes %d (defaults 64 MiB, 128 MiB)", c.FlushBytes, c.MaxBufferBytes)
 	}
 	if c.MaxRecordBytes <= 0 {
 		return fmt.Errorf("sink: MaxRecordBytes %d must be positive (default 1 MiB)", c.MaxRecordBytes)

@@ -34,6 +34,10 @@ import (
 // flush on shutdown, which runs after Run's context is done.
 const ioTimeout = time.Minute
 
+// rowOverhead is what a buffered record costs beyond its value's bytes: its
+// decoded row and bookkeeping. The byte caps count both.
+const rowOverhead = 160
+
 // maxPollWait is the longest the loop waits in a poll before it checks its
 // flush clock and drain requests again.
 const maxPollWait = 200 * time.Millisecond
@@ -81,6 +85,7 @@ type Sink struct {
 	chains    map[partKey]chain // resolved on assignment, taken by buffer
 	seeks     map[partKey]int64 // offsets the loop must seek to after a lost claim
 	buffered  int64             // record bytes in all buffers
+	peak      int64             // the most buffered after a record was taken
 	retries   int64
 	errCount  int64
 	lostCount int64
@@ -143,7 +148,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		// fewer, bigger round trips keep the loop fed. Their size counts
 		// against the memory bound next to MaxBufferBytes.
 		kgo.FetchMaxBytes(fetchMaxBytes(cfg)),
-		kgo.FetchMaxPartitionBytes(fetchMaxBytes(cfg)),
+		kgo.FetchMaxPartitionBytes(max(fetchMaxBytes(cfg)/4, 1<<20)),
 		kgo.SessionTimeout(cfg.SessionTimeout),
 	)
 	if cfg.InstanceID != "" {
@@ -261,7 +266,6 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		errs = append(errs, s.consumePartition(fctx, p))
 	})
-	errs = append(errs, s.relieve(fctx))
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
@@ -400,8 +404,9 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 // partition when the buffer is full. A record that cannot become a row goes
 // to the range's bad records.
 func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) error {
-	pb.bytes += int64(len(r.Value))
-	s.buffered += int64(len(r.Value))
+	size := int64(len(r.Value)) + rowOverhead
+	pb.bytes += size
+	s.buffered += size
 	if at, ok := producedAt(r); ok {
 		pb.produced = append(pb.produced, at)
 	}
@@ -427,7 +432,9 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 	if !pb.replaying() && (pb.table.rows() >= s.cfg.FlushRows || pb.bytes >= s.cfg.FlushBytes) {
 		return s.flush(ctx, []*partBuf{pb})
 	}
-	return nil
+	err := s.relieve(ctx)
+	s.peak = max(s.peak, s.buffered)
+	return err
 }
 
 // buffer returns the buffer of a partition, making it on first use; the
@@ -453,7 +460,9 @@ func (s *Sink) allBufs() []*partBuf {
 	return bufs
 }
 
-// fetchMaxBytes sizes one fetch: a quarter of the buffer cap, within 1-64 MiB.
+// fetchMaxBytes sizes one fetch: a sixteenth of the buffer cap, within 1-16
+// MiB. Fetched batches are compressed, and decompressed records with their
+// structs take several times their size until the loop has made them rows.
 func fetchMaxBytes(cfg Config) int32 {
-	return int32(min(max(cfg.MaxBufferBytes/4, 1<<20), 64<<20))
+	return int32(min(max(cfg.MaxBufferBytes/16, 1<<20), 16<<20))
 }

@@ -25,6 +25,8 @@ type Stats struct {
 	ClaimsLost int64 `json:"claims_lost"`
 	// BufferedBytes is the record bytes held in memory now.
 	BufferedBytes int64 `json:"buffered_bytes"`
+	// PeakBufferedBytes is the most held at once, after the caps acted.
+	PeakBufferedBytes int64 `json:"peak_buffered_bytes"`
 }
 
 // TopicStats counts one topic's records.
@@ -43,7 +45,7 @@ func (s *Sink) Stats() Stats {
 	st := Stats{
 		Topics: maps.Clone(s.stats), Lag: make(map[string]map[int32]int64),
 		FreshnessP50: s.fresh.quantile(0.5), FreshnessP99: s.fresh.quantile(0.99),
-		Retries: s.retries, Errors: s.errCount, ClaimsLost: s.lostCount, BufferedBytes: s.buffered,
+		Retries: s.retries, Errors: s.errCount, ClaimsLost: s.lostCount, BufferedBytes: s.buffered, PeakBufferedBytes: s.peak,
 	}
 	if st.Topics == nil {
 		st.Topics = make(map[string]TopicStats)

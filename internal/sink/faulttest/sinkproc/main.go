@@ -47,6 +47,8 @@ func run() error {
 	flag.DurationVar(&cfg.FlushInterval, "flush-interval", cfg.FlushInterval, "flush interval")
 	flag.IntVar(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "rows per partition before a flush")
 	flag.DurationVar(&cfg.SessionTimeout, "session-timeout", cfg.SessionTimeout, "group session timeout")
+	flag.Int64Var(&cfg.MaxBufferBytes, "max-buffer-bytes", cfg.MaxBufferBytes, "buffer cap")
+	flag.Int64Var(&cfg.FlushBytes, "flush-bytes", cfg.FlushBytes, "bytes per partition before a flush")
 	flag.BoolVar(&cfg.Drain, "drain", false, "drain and exit")
 	flag.Parse()
 	cfg.Topics = strings.Split(topics, ",")
