@@ -15,6 +15,7 @@ const (
 	ParamLastCrawl      = "last_crawl"
 	ParamDeprecated     = "deprecated" // set by DeleteBehavior deprecate on a table whose data is gone
 	ParamOriginalName   = "original_name"
+	ParamDelimiter      = "delimiter" // a CSV table's field delimiter
 )
 
 // Manager is a Catalog that also lets the crawler remove files, read

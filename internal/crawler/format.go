@@ -57,6 +57,7 @@ type sample struct {
 	columns   []columnType
 	rows      int64
 	estimated bool
+	delimiter rune // CSV only
 }
 
 // columnType is one top-level column as a file names and types it.

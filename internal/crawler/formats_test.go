@@ -226,3 +226,21 @@ func TestParseType(t *testing.T) {
 		t.Error("no error for an unclosed array")
 	}
 }
+
+func TestCrawlPartitionKeyTypes(t *testing.T) {
+	env := newTestEnv(t)
+	env.put(t, "t/day=2026-11-02/n=1/a.csv", []byte("a;b\n1;2\n"))
+	env.crawl(t)
+	env.put(t, "t/day=latest/n=2/b.csv", []byte("a;b\n3;4\n"))
+	rep := env.crawl(t)
+	if len(rep.Changes) != 1 || rep.Changes[0].Kind != ChangeKeys || rep.Changes[0].Column != "day" {
+		t.Errorf("changes = %v; want day's type changed", rep.Changes)
+	}
+	tb := env.table(t, "t")
+	if got := typesOf(tb.PartitionKeys); !slices.Equal(got, []string{"day:string", "n:int"}) || tb.Version != 2 {
+		t.Errorf("partition keys = %v, version %d; want day:string, n:int at version 2", got, tb.Version)
+	}
+	if tb.Parameters[catalog.ParamDelimiter] != ";" {
+		t.Errorf("delimiter = %q; want ;", tb.Parameters[catalog.ParamDelimiter])
+	}
+}

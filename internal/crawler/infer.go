@@ -265,7 +265,7 @@ func inferCSV(buf []byte, complete bool) (sample, error) {
 	for i, n := range names {
 		cols[i] = columnType{name: n, t: types[i]}
 	}
-	return sample{columns: cols, rows: rows}, nil
+	return sample{columns: cols, rows: rows, delimiter: r.Comma}, nil
 }
 
 func delimiter(header []byte) rune {

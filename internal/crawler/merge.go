@@ -138,6 +138,17 @@ func mergeKeys(keys []catalog.Column, settled bool, kvs []lake.KV) ([]catalog.Co
 	return out, nil
 }
 
+// keyChanges reports partition keys whose inferred type changed.
+func keyChanges(old, keys []catalog.Column, settled bool) []SchemaChange {
+	var out []SchemaChange
+	for i := range min(len(old), len(keys)) {
+		if settled && old[i].Type != keys[i].Type {
+			out = append(out, SchemaChange{Column: keys[i].Name, Kind: ChangeKeys, From: old[i].Type, To: keys[i].Type})
+		}
+	}
+	return out
+}
+
 func columnNames(cols []catalog.Column) []string {
 	names := make([]string, len(cols))
 	for i, c := range cols {

@@ -244,7 +244,11 @@ func (c *Crawler) mergeFile(ctx context.Context, st *tableState, o lake.Object, 
 		return catalog.File{}, nil, err
 	}
 	cols, changes := mergeColumns(st.table.Columns, nameColumns(s.columns, columnNames(keys)))
+	changes = append(changes, keyChanges(st.table.PartitionKeys, keys, st.settled)...)
 	st.table.Columns, st.table.PartitionKeys, st.settled = cols, keys, true
+	if s.delimiter != 0 {
+		st.table.Parameters = withParam(st.table.Parameters, catalog.ParamDelimiter, string(s.delimiter))
+	}
 	st.table.Classification = ff.class
 	if ff.compression != "" {
 		st.table.Parameters = withParam(st.table.Parameters, "compressionType", ff.compression)

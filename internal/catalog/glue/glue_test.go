@@ -74,6 +74,19 @@ func TestStorageDescriptor(t *testing.T) {
 	if *sd.InputFormat != "org.apache.hadoop.mapred.TextInputFormat" || raw.Parameters["classification"] != "json" || *raw.TableType != "EXTERNAL_TABLE" {
 		t.Errorf("table = %+v", raw)
 	}
+	csv := catalogtest.Trades(db, catalog.Column{Name: "a", Type: "int"})
+	csv.Name, csv.Classification = "csv_table", "csv"
+	csv.Parameters[catalog.ParamDelimiter] = "\t"
+	if err := c.PutTable(ctx, csv); err != nil {
+		t.Fatal(err)
+	}
+	rawCSV, err := glue.RawTable(ctx, c, db, "csv_table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rawCSV.StorageDescriptor.SerdeInfo.Parameters["field.delim"] != "\t" || rawCSV.Parameters["skip.header.line.count"] != "1" {
+		t.Errorf("csv table = %+v; want field.delim tab and skip.header.line.count 1", rawCSV)
+	}
 	ps, err := glue.RawPartitions(ctx, c, db, "trades")
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("partitions = %+v, %v", ps, err)

@@ -48,6 +48,9 @@ func storageDescriptor(t catalog.Table, location string) *types.StorageDescripto
 		sd.InputFormat, sd.OutputFormat = aws.String(textInput), aws.String(textOutput)
 		serde.SerializationLibrary = aws.String(csvSerDe)
 		serde.Parameters["field.delim"] = ","
+		if d := t.Parameters[catalog.ParamDelimiter]; d != "" {
+			serde.Parameters["field.delim"] = d
+		}
 	}
 	sd.SerdeInfo = serde
 	return sd

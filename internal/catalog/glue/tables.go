@@ -111,6 +111,9 @@ func tableInput(t catalog.Table, internal map[string]string) *types.TableInput {
 		params = map[string]string{}
 	}
 	params[catalog.ParamClassification] = t.Classification
+	if t.Classification == "csv" {
+		params["skip.header.line.count"] = "1" // the crawler reads CSV files with a header
+	}
 	maps.Copy(params, internal)
 	return &types.TableInput{
 		Name:              aws.String(t.Name),
