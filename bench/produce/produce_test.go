@@ -11,6 +11,7 @@ package produce
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +69,28 @@ func newBroker(b *testing.B) (string, *kgo.Client) {
 	return addr, cl
 }
 
+// BenchmarkProduce measures ticklake alone, for CPU profiles.
+func BenchmarkProduce(b *testing.B) {
+	_, cl := newBroker(b)
+	b.ResetTimer()
+	b.ReportMetric(produceSim(b, cl, b.N), "ticklake_rec/s")
+}
+
+// produceSim produces n simulated records at max speed and returns the rate.
+func produceSim(b *testing.B, cl *kgo.Client, n int) float64 {
+	cfg := kafka.DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, int64(n)
+	p, err := kafka.NewProducer(cl, cfg, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := p.Run(context.Background(), newSim(b)); err != nil {
+		b.Fatal(err)
+	}
+	return float64(n) / time.Since(t0).Seconds()
+}
+
 // BenchmarkProduceVsKcat produces b.N simulated records with ticklake
 // (simulation and encoding included) and the same b.N records with kcat,
 // and reports both rates and their ratio.
@@ -83,17 +106,7 @@ func BenchmarkProduceVsKcat(b *testing.B) {
 	}
 	b.ResetTimer()
 
-	cfg := kafka.DefaultProducerConfig()
-	cfg.Speed, cfg.Count = 0, int64(b.N)
-	p, err := kafka.NewProducer(cl, cfg, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	t0 := time.Now()
-	if err := p.Run(context.Background(), newSim(b)); err != nil {
-		b.Fatal(err)
-	}
-	ours := float64(b.N) / time.Since(t0).Seconds()
+	ours := produceSim(b, cl, b.N)
 	b.ReportMetric(ours, "ticklake_rec/s")
 	if kcat == "" {
 		b.Log("kcat not found; set TICKLAKE_TEST_KCAT or install kcat to measure the peer")
@@ -134,16 +147,22 @@ func writeLines(b *testing.B, s *sim.Sim, n int) map[string]string {
 }
 
 // runKcat produces each file to its topic with one kcat per topic, in
-// parallel, tuned like ticklake: idempotent, acks=all, lz4, 5 ms linger,
-// 1 MB batches.
+// parallel, tuned like ticklake (idempotent, acks=all, lz4, 5 ms linger,
+// 1 MB batches) and with the same three headers (produced-at fixed).
 func runKcat(b *testing.B, kcat, addr string, files map[string]string) time.Duration {
 	var wg sync.WaitGroup
 	t0 := time.Now()
 	for topic, path := range files {
 		wg.Go(func() {
+			typ := "quote"
+			if topic == "kcat_trades" {
+				typ = "trade"
+			}
 			cmd := exec.Command(kcat, "-P", "-b", addr, "-t", topic, "-K", "\t", "-z", "lz4", "-l",
 				"-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
-				"-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000", path)
+				"-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000",
+				"-H", "ticklake-schema-version=1", "-H", "ticklake-event-type="+typ,
+				"-H", "ticklake-produced-at=1763370000000000000", path)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Errorf("kcat %s: %v: %s", topic, err, out)
 			}
@@ -170,4 +189,22 @@ func checkLanded(b *testing.B, cl *kgo.Client, n int) {
 	if ours != int64(n) || theirs != int64(n) {
 		b.Fatalf("broker holds %d ticklake and %d kcat records, want %d each", ours, theirs, n)
 	}
+}
+
+// BenchmarkJSONLines measures the producer loop without a broker: simulate,
+// encode, and write JSON Lines to io.Discard.
+func BenchmarkJSONLines(b *testing.B) {
+	cfg := kafka.DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, int64(b.N)
+	p, err := kafka.NewJSONLinesProducer(io.Discard, cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newSim(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := p.Run(context.Background(), s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -140,6 +140,8 @@ func reportStats(b *testing.B, r *query.Result) {
 	b.ReportMetric(float64(r.Stats.FilesScanned), "files")
 	b.ReportMetric(float64(r.Stats.BytesScanned)/1e6, "MB-scanned")
 	b.ReportMetric(float64(r.Stats.PartitionsPruned), "partitions-pruned")
+	b.ReportMetric(r.Stats.PlanningMs, "planning-ms")
+	b.ReportMetric(r.Stats.ExecutionMs, "execution-ms")
 }
 
 var runTimeRE = regexp.MustCompile(`Run Time \(s\): real ([0-9.]+)`)

@@ -3,8 +3,6 @@ package kafka
 import (
 	"context"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // MessageSource yields records its source has already encoded, such as rows
@@ -47,11 +45,8 @@ func (p *Producer) messageLoop(ctx, pctx context.Context, src MessageSource, rat
 			}
 		}
 		at := clock.stamp(n, slept)
-		r, h := p.recs.next()
-		h[0] = kgo.RecordHeader{Key: headerSchemaVersion, Value: schemaVersion}
-		h[1] = kgo.RecordHeader{Key: headerEventType, Value: typeReplay}
-		h[2] = kgo.RecordHeader{Key: headerProducedAt, Value: at}
-		*r = kgo.Record{Topic: topic, Key: key, Value: value, Timestamp: clock.now, Headers: h}
+		r := p.recs.get()
+		fill(r, topic, string(key), func(b []byte) []byte { return append(b, value...) }, clock.now, typeReplay, at)
 		p.send(pctx, r)
 		n++
 	}

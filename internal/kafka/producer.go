@@ -74,7 +74,7 @@ type Producer struct {
 	cfg     ProducerConfig
 	logger  *slog.Logger
 	metrics *producerMetrics
-	recs    recordArena
+	recs    recordPool
 	started atomic.Int64 // wall ns when Run began
 	sent    atomic.Int64
 	failed  atomic.Bool
@@ -177,48 +177,11 @@ func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel conte
 }
 
 // loop produces until a stop condition and returns how many records it
-// handed on. At max speed into Kafka, making records (simulating and
-// encoding) and handing them to the client run on two goroutines, so both
-// cores work; otherwise one goroutine does both.
+// handed on. (Making records on one goroutine and handing them to the
+// client on another cost more CPU per record than it won on this 2-core
+// machine, so one goroutine does both.)
 func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
-	if p.cfg.Speed != 0 || p.cl == nil {
-		return p.generate(ctx, src, func(r *kgo.Record) { p.send(pctx, r) }, func() {})
-	}
-	return p.pipelined(ctx, pctx, src)
-}
-
-// chunkRecords is how many records the generating goroutine hands over at
-// once; chunksInFlight bounds how many wait, so memory stays bounded.
-const (
-	chunkRecords   = 512
-	chunksInFlight = 8
-)
-
-func (p *Producer) pipelined(ctx, pctx context.Context, src Source) int64 {
-	chunks := make(chan []*kgo.Record, chunksInFlight)
-	var n int64
-	go func() {
-		defer close(chunks)
-		chunk := make([]*kgo.Record, 0, chunkRecords)
-		flush := func() {
-			if len(chunk) > 0 {
-				chunks <- chunk
-				chunk = make([]*kgo.Record, 0, chunkRecords)
-			}
-		}
-		n = p.generate(ctx, src, func(r *kgo.Record) {
-			if chunk = append(chunk, r); len(chunk) == chunkRecords {
-				flush()
-			}
-		}, flush)
-		flush()
-	}()
-	for chunk := range chunks {
-		for _, r := range chunk {
-			p.send(pctx, r)
-		}
-	}
-	return n // written before chunks was closed
+	return p.generate(ctx, src, func(r *kgo.Record) { p.send(pctx, r) }, func() {})
 }
 
 // generate makes records from src until a stop condition and passes each to
@@ -268,8 +231,13 @@ func (p *Producer) send(pctx context.Context, r *kgo.Record) {
 	p.promise(r, writeLine(p.out, r))
 }
 
-// promise runs for every record once the broker answers.
+// promise runs for every record once the broker answers, then recycles it.
 func (p *Producer) promise(r *kgo.Record, err error) {
+	p.count(r, err)
+	p.recs.put(r)
+}
+
+func (p *Producer) count(r *kgo.Record, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {

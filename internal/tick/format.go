@@ -37,6 +37,13 @@ func appendPips(dst []byte, pips int64) []byte {
 	return append(dst, digits[:n]...)
 }
 
+// AppendJSONString appends s as a JSON string the way the wire values do:
+// plain ASCII is copied between quotes, anything else is escaped by
+// strconv.AppendQuote.
+func AppendJSONString(dst []byte, s string) []byte {
+	return appendString(dst, s)
+}
+
 // appendString quotes s as encoding/json does; plain ASCII (every ticker,
 // exchange and condition code) skips the escaping machinery.
 func appendString(dst []byte, s string) []byte {

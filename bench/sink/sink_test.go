@@ -1,0 +1,129 @@
+// Package sink benchmarks ticklake's sink: trade records from the embedded
+// broker to zstd Parquet in a local lake (and on versitygw when
+// TICKLAKE_TEST_VERSITYGW is set), the peak RSS of a sink process with 64
+// partitions, and, in the same run, the original tutorial's consumer pattern
+// (one JSON object written per message) as the peer.
+//
+//	go test -run '^$' -bench . -benchtime 1000000x ./bench/sink
+//
+// b.N is the number of trade records each run sinks; the records are
+// produced before the timer starts.
+package sink
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/kafka"
+	"github.com/ticklake/ticklake/internal/lake"
+	"github.com/ticklake/ticklake/internal/sink"
+	"github.com/ticklake/ticklake/internal/tick"
+)
+
+// newBroker starts the embedded broker with a trades topic of parts
+// partitions and a producing client.
+func newBroker(b *testing.B, parts int32) (*kafka.Broker, *kgo.Client) {
+	b.Helper()
+	br, err := kafka.StartBroker(kafka.BrokerConfig{Listen: "127.0.0.1:0"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { br.Close() })
+	opts, err := kafka.ProducerOpts("lz4")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(kafka.ClientConfig{Brokers: []string{br.Addr()}, ClientID: "bench"}.Opts(nil),
+		append(opts, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cl.Close)
+	spec := kafka.TopicSpec{Name: tick.TopicTrades, Partitions: parts, ReplicationFactor: 1, RetentionMs: -1, RetentionBytes: -1}
+	if err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), spec); err != nil {
+		b.Fatal(err)
+	}
+	return br, cl
+}
+
+// produceTrades produces n realistic trades with produce-time headers.
+func produceTrades(b *testing.B, cl *kgo.Client, n int) {
+	b.Helper()
+	syms := []string{"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "META", "GOOGL", "AMD", "NFLX", "INTC", "SPY", "QQQ"}
+	base := time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC).UnixNano()
+	ctx := context.Background()
+	const batch = 10000
+	for done := 0; done < n; done += batch {
+		recs := make([]*kgo.Record, 0, batch)
+		for i := done; i < min(n, done+batch); i++ {
+			sym := syms[rand.IntN(len(syms))]
+			ts := base + int64(i)*1000
+			tr := tick.Trade{Symbol: sym, Ts: ts, Price: 100 + float64(rand.IntN(10000))/100, Size: int64(1 + rand.IntN(500)),
+				Exchange: "Q", Conditions: []string{"@", "F"}, Side: "B", Seq: int64(i)}
+			recs = append(recs, &kgo.Record{Topic: tick.TopicTrades, Key: []byte(sym), Value: tr.AppendJSON(nil),
+				Timestamp: time.Unix(0, ts), Headers: []kgo.RecordHeader{{Key: tick.HeaderProducedAt,
+					Value: strconv.AppendInt(nil, time.Now().UnixNano(), 10)}}})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// runSink drains the trades topic into store and returns the sink's stats.
+func runSink(b *testing.B, addr string, store lake.Store) sink.Stats {
+	b.Helper()
+	cfg := sink.DefaultConfig()
+	cfg.Group = fmt.Sprintf("bench-%d", rand.Int64())
+	cfg.Topics = []string{tick.TopicTrades}
+	cfg.Drain = true
+	s, err := sink.New(cfg, store, kafka.ClientConfig{Brokers: []string{addr}, ClientID: "bench-sink"}.Opts(nil), benchLogger(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s.Stats()
+}
+
+func newDirLake(b *testing.B) lake.Store {
+	b.Helper()
+	d, err := lake.OpenDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkSinkTrades sinks b.N trades from 8 partitions into a local lake.
+func BenchmarkSinkTrades(b *testing.B) {
+	br, cl := newBroker(b, 8)
+	produceTrades(b, cl, b.N)
+	store := newDirLake(b)
+	b.ResetTimer()
+	start := time.Now()
+	st := runSink(b, br.Addr(), store)
+	el := time.Since(start)
+	b.StopTimer()
+	if got := st.Topics[tick.TopicTrades].Written; got != int64(b.N) {
+		b.Fatalf("wrote %d rows, want %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/el.Seconds(), "records/s")
+}
+
+func benchLogger() *slog.Logger {
+	if os.Getenv("BENCH_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
