@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -14,7 +15,7 @@ import (
 // resumes with a ranged GET from where it stopped, pinned to the object's
 // ETag so that it never splices two versions of a replaced object.
 func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	r := &objectReader{s: s, ctx: ctx, key: key}
+	r := &objectReader{s: s, ctx: ctx, key: key, size: -1}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -28,6 +29,7 @@ type objectReader struct {
 	key      string
 	etag     string
 	off      int64
+	size     int64 // -1 until the first GET answers
 	failures int
 	body     io.ReadCloser
 	cancel   context.CancelFunc
@@ -36,14 +38,17 @@ type objectReader struct {
 func (r *objectReader) open() error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	in := &s3.GetObjectInput{Bucket: &r.s.bucket, Key: aws.String(r.s.key(r.key))}
-	if r.etag != "" {
-		in.IfMatch = aws.String(r.etag)
+	resuming := r.size >= 0
+	if resuming {
 		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
+		if r.etag != "" {
+			in.IfMatch = aws.String(r.etag)
+		}
 	}
 	out, err := r.s.client.GetObject(ctx, in)
 	if err != nil {
 		cancel()
-		if r.etag != "" && isPreconditionFailed(err) {
+		if resuming && isPreconditionFailed(err) {
 			return fmt.Errorf("lake: %s was replaced while being read at byte %d; read it again", r.key, r.off)
 		}
 		return r.s.explain("reading", r.key, err)
@@ -51,6 +56,12 @@ func (r *objectReader) open() error {
 	// A body that goes silent for an attempt timeout fails its read (the
 	// client's read timeout), and Read resumes it like any broken body.
 	r.etag, r.body, r.cancel = aws.ToString(out.ETag), out.Body, cancel
+	if !resuming {
+		r.size = math.MaxInt64 // unknown: a break always resumes
+		if out.ContentLength != nil {
+			r.size = *out.ContentLength
+		}
+	}
 	return nil
 }
 
@@ -59,6 +70,9 @@ func (r *objectReader) open() error {
 func (r *objectReader) Read(p []byte) (int, error) {
 	for {
 		if r.body == nil {
+			if r.off >= r.size {
+				return 0, io.EOF // the body broke after its last byte
+			}
 			if err := r.reopen(); err != nil {
 				return 0, err
 			}
