@@ -168,6 +168,9 @@ func TestCrawlEvolution(t *testing.T) {
 	if err != nil || len(vs) != 5 {
 		t.Errorf("%d archived versions, %v; want 5", len(vs), err)
 	}
+	if got := env.metric(t, "ticklake_crawler_schema_changes_total"); got != 5 {
+		t.Errorf("schema changes metric = %v; want 5", got)
+	}
 }
 
 func TestCrawlReportsBadTextObjects(t *testing.T) {

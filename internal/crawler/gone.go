@@ -44,6 +44,7 @@ func (c *Crawler) goneTable(ctx context.Context, t catalog.Table, rep *Report) e
 			return fmt.Errorf("deleting table %s: %w", t.Name, err)
 		}
 		rep.FilesRemoved += len(files)
+		c.m.removed.Add(float64(len(files)))
 		return nil
 	}
 	keys := make([]string, len(files))
@@ -54,6 +55,7 @@ func (c *Crawler) goneTable(ctx context.Context, t catalog.Table, rep *Report) e
 		return fmt.Errorf("removing the files of table %s: %w", t.Name, err)
 	}
 	rep.FilesRemoved += len(keys)
+	c.m.removed.Add(float64(len(keys)))
 	t.Parameters = withParam(t.Parameters, catalog.ParamDeprecated, time.Now().UTC().Format(time.RFC3339))
 	t.Parameters[catalog.ParamObjectCount], t.Parameters[catalog.ParamRecordCount] = "0", "0"
 	t.Parameters[catalog.ParamSizeBytes] = "0"

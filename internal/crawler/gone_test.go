@@ -41,6 +41,9 @@ func TestDeleteBehavior(t *testing.T) {
 			if rep.FilesMissing != 1 || rep.FilesRemoved != tt.wantRemoved || !slices.Equal(rep.TablesGone, []string{"quotes"}) {
 				t.Errorf("report = %+v; want 1 missing, %d removed, quotes gone", rep, tt.wantRemoved)
 			}
+			if got := env.metric(t, "ticklake_crawler_files_removed_total"); got != float64(tt.wantRemoved) {
+				t.Errorf("files removed metric = %v; want %d", got, tt.wantRemoved)
+			}
 			fs, _ := env.cat.Files(ctx, "", "trades")
 			ps, _ := env.cat.Partitions(ctx, "", "trades")
 			if len(fs) != tt.wantFiles || len(ps) != tt.wantParts {

@@ -12,6 +12,8 @@ type metrics struct {
 	crawls     prometheus.Counter
 	registered prometheus.Counter
 	errors     prometheus.Counter
+	removed    prometheus.Counter
+	changes    prometheus.Counter
 	seconds    prometheus.Histogram
 }
 
@@ -29,6 +31,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ticklake_crawler_errors_total",
 			Help: "Objects that could not be registered and crawls that failed.",
 		}),
+		removed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_crawler_files_removed_total",
+			Help: "Registered files gone from the lake and removed from the catalog by the delete behavior.",
+		}),
+		changes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_crawler_schema_changes_total",
+			Help: "Column and partition key changes made to table schemas (added, widened, incompatible).",
+		}),
 		seconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticklake_crawler_crawl_seconds",
 			Help:    "Duration of full crawls.",
@@ -39,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.crawls, m.registered, m.errors, m.seconds} {
+	for _, c := range []prometheus.Collector{m.crawls, m.registered, m.errors, m.removed, m.changes, m.seconds} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {

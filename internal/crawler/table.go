@@ -70,9 +70,10 @@ func (c *Crawler) syncTable(ctx context.Context, name string, t *tableObjects, r
 	for i := range ts.changes {
 		ts.changes[i].Table = name
 	}
-	if !isNew {
-		rep.Changes = append(rep.Changes, ts.changes...)
+	if isNew {
+		ts.changes = nil // a new table's columns are not changes
 	}
+	rep.Changes = append(rep.Changes, ts.changes...)
 	rep.FilesMissing += len(ts.missing)
 	if len(ts.added) == 0 && (len(ts.missing) == 0 || c.cfg.DeleteBehavior == DeleteLog) && st.table.Parameters[catalog.ParamDeprecated] == "" {
 		return nil
@@ -157,6 +158,7 @@ func (c *Crawler) apply(ctx context.Context, ts *tableSync, folder string, rep *
 	if err := c.save(ctx, st, folder, ts.added); err != nil {
 		return err
 	}
+	c.m.changes.Add(float64(len(ts.changes)))
 	rep.FilesNew += len(ts.added)
 	c.m.registered.Add(float64(len(ts.added)))
 	if c.cfg.DeleteBehavior == DeleteLog || len(ts.missing) == 0 {
@@ -166,6 +168,7 @@ func (c *Crawler) apply(ctx context.Context, ts *tableSync, folder string, rep *
 		return fmt.Errorf("removing %d missing files of table %s: %w", len(ts.missing), st.table.Name, err)
 	}
 	rep.FilesRemoved += len(ts.missing)
+	c.m.removed.Add(float64(len(ts.missing)))
 	c.log.Info("removed missing files from the catalog", "table", st.table.Name, "files", len(ts.missing))
 	return nil
 }
