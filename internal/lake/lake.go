@@ -36,7 +36,11 @@ type Object struct {
 type Store interface {
 	// Create stores data under key atomically and only if key is free: readers
 	// never see a partial object, and an existing object is never replaced
-	// (ErrExists).
+	// (ErrExists). Of concurrent Creates of one key exactly one returns nil.
+	// An error other than ErrExists leaves the outcome unknown (on S3 the
+	// object may have been stored); a caller that calls Create again and
+	// gets ErrExists must read the object to learn whether it holds its own
+	// bytes, so put something unique to the writer in them.
 	Create(ctx context.Context, key string, data []byte) error
 	// Put stores data under key atomically, replacing any object there.
 	// Only for small mutable objects (pointers, state), never for data.
