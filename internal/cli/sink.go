@@ -19,10 +19,12 @@ func newSinkCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sink",
 		Short: "Consume Kafka topics into Parquet files in the lake",
-		Long: `sink joins a consumer group, writes each topic's records as zstd Parquet under
-<lake>/<table>/dt=YYYY-MM-DD/hr=HH/ and commits offsets only once the files
-are in the lake. Ctrl-C flushes and commits before exit; --drain consumes
-to the end of every partition as of start, then exits.`,
+		Long: `sink joins a consumer group and writes each topic's records as zstd Parquet under
+<lake>/<table>/dt=YYYY-MM-DD/hr=HH/, every record in exactly one file whatever
+fails: each flush range is claimed under <lake>/_commits/ before its files are
+written, and a sink resumes where the claims end (docs/sink.md). Records that
+cannot become rows go to <lake>/_errors/. Ctrl-C flushes and commits before
+exit; --drain consumes to the end of every partition as of start, then exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := kf.requireBrokers(); err != nil {
@@ -52,6 +54,11 @@ to the end of every partition as of start, then exits.`,
 	fs.StringSliceVar(&cfg.Topics, "topics", cfg.Topics, "topics to consume")
 	fs.DurationVar(&cfg.FlushInterval, "flush-interval", cfg.FlushInterval, "longest time a record waits before its file is written")
 	fs.IntVar(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "rows buffered per partition before a flush")
+	fs.Int64Var(&cfg.FlushBytes, "flush-bytes", cfg.FlushBytes, "record bytes buffered per partition before a flush")
+	fs.Int64Var(&cfg.MaxBufferBytes, "max-buffer-bytes", cfg.MaxBufferBytes, "record bytes buffered over all partitions; beyond it the largest flush and fetching pauses")
+	fs.IntVar(&cfg.MaxRecordBytes, "max-record-bytes", cfg.MaxRecordBytes, "largest record value made a row; larger ones go to _errors")
+	fs.StringVar(&cfg.InstanceID, "instance-id", "", "static group membership id: a restarted sink with the same id is back at once (one per sink process)")
+	fs.DurationVar(&cfg.SessionTimeout, "session-timeout", cfg.SessionTimeout, "how long the group waits for a silent sink before handing its partitions over")
 	fs.BoolVar(&cfg.Drain, "drain", false, "consume to the end of every partition as of start, flush, commit and exit")
 	return cmd
 }

@@ -59,8 +59,8 @@ func DefaultConfig() Config {
 		Topics:         []string{tick.TopicTrades, tick.TopicQuotes},
 		FlushInterval:  10 * time.Second,
 		FlushRows:      1_000_000,
-		FlushBytes:     64 << 20,
-		MaxBufferBytes: 128 << 20,
+		FlushBytes:     32 << 20,
+		MaxBufferBytes: 64 << 20,
 		MaxRecordBytes: 1 << 20,
 		SessionTimeout: 10 * time.Second,
 	}
@@ -90,8 +90,8 @@ func (c Config) Validate() error {
 	if c.FlushRows <= 0 {
 		return fmt.Errorf("sink: FlushRows %d must be positive (default 1000000)", c.FlushRows)
 	}
-	if c.FlushBytes <= 0 || c.MaxBufferBytes < c.FlushBytes {
-		return fmt.Errorf("sink: FlushBytes %d must be positive and at most MaxBufferBytes %d (defaults 64 MiB, 128 MiB)", c.FlushBytes, c.MaxBufferBytes)
+	if c.FlushBytes <= 0 || c.MaxBufferBytes <= 0 {
+		return fmt.Errorf("sink: FlushBytes %d and MaxBufferBytes %d must be positive (defaults 32 MiB, 64 MiB)", c.FlushBytes, c.MaxBufferBytes)
 	}
 	if c.MaxRecordBytes <= 0 {
 		return fmt.Errorf("sink: MaxRecordBytes %d must be positive (default 1 MiB)", c.MaxRecordBytes)
