@@ -3,7 +3,9 @@ package crawler
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -245,5 +247,36 @@ func TestCrawlPartitionKeyTypes(t *testing.T) {
 	}
 	if tb.Parameters[catalog.ParamDelimiter] != ";" {
 		t.Errorf("delimiter = %q; want ;", tb.Parameters[catalog.ParamDelimiter])
+	}
+}
+
+// failingStore is the real store with one object that cannot be opened, as
+// an object denied by permissions or lost mid-crawl.
+type failingStore struct {
+	*countingStore
+	key string
+}
+
+func (s failingStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if key == s.key {
+		return nil, errors.New("access denied")
+	}
+	return s.countingStore.Open(ctx, key)
+}
+
+func TestCrawlGoesOnPastUnreadableObjects(t *testing.T) {
+	env := newTestEnv(t)
+	env.put(t, "t/a.json", []byte(`{"a": 1}`))
+	env.put(t, "t/b.json", []byte(`{"a": 2}`))
+	c, err := New(failingStore{env.store, "t/a.json"}, env.cat, DefaultConfig(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FilesNew != 1 || len(rep.Errors) != 1 || rep.Errors[0].Key != "t/a.json" || !strings.Contains(rep.Errors[0].Err, "access denied") {
+		t.Errorf("report = %+v; want b registered and a reported as access denied", rep)
 	}
 }

@@ -74,4 +74,16 @@ func TestCrawlIntoGlue(t *testing.T) {
 	if cs, err := cat.Crawls(ctx, db, 10); err != nil || len(cs) != 3 {
 		t.Errorf("crawl history = %+v, %v; want 3 crawls", cs, err)
 	}
+	// The event path: a new file registered without a crawl.
+	put(keyB, parquetOf(t, trades(4)...))
+	if err := c.Register(ctx, []string{keyB}); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := cat.Table(ctx, db, "trades")
+	if err != nil || tb.Parameters[catalog.ParamRecordCount] != "7" || tb.Parameters[catalog.ParamObjectCount] != "2" {
+		t.Errorf("trades after Register = %+v, %v; want 7 rows in 2 files", tb.Parameters, err)
+	}
+	if ps, _ := cat.Partitions(ctx, db, "trades"); len(ps) != 2 || ps[1].Rows != 4 {
+		t.Errorf("partitions after Register = %+v", ps)
+	}
 }
