@@ -45,8 +45,8 @@ type quoteRow struct {
 	IngestTime     int64   `parquet:"_ingest_time,timestamp(microsecond)"`
 }
 
-// newTable returns the table for a topic's records, or nil when the topic has
-// no schema yet.
+// newTable returns the table for a topic's records: typed for ticklake's
+// topics, inferred from the records for any other.
 func newTable(topic string) table {
 	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 	dec := tick.NewDecoder()
@@ -60,7 +60,7 @@ func newTable(topic string) table {
 			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts), cmp.Compare(a.KafkaOffset, b.KafkaOffset))
 		}, bySymbolTs...)
 	}
-	return nil
+	return newJSONTable()
 }
 
 func decodeTradeRow(dec *tick.Decoder, r *kgo.Record) (tradeRow, error) {

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/ticklake/ticklake/internal/tick"
 )
 
@@ -190,26 +188,6 @@ func TestRebalanceHandsOverWithoutDuplicatesOrGaps(t *testing.T) {
 	rows := readLake(t, store)
 	checkOffsets(t, tick.TopicTrades, rows[tick.TopicTrades], prod.hw, nil)
 	checkOffsets(t, tick.TopicQuotes, rows[tick.TopicQuotes], prod.hw, nil)
-}
-
-func TestUnknownTopicIsSkippedAndCommitted(t *testing.T) {
-	brokers := newTestCluster(t, "news")
-	store := newTestLake(t)
-	prod := newTestProducer(t, brokers)
-	prod.produce(t, 40, 0)
-	for i := range 30 {
-		prod.send(t, &kgo.Record{Topic: "news", Key: []byte{byte(i)}, Value: []byte(`{"headline":"x"}`)})
-	}
-	topics := func(c *Config) { c.Topics = []string{tick.TopicTrades, "news"} }
-	s := runDrain(t, brokers, store, topics)
-	if got := s.Stats().Topics["news"]; got.Consumed != 30 || got.Written != 0 {
-		t.Errorf("news stats = %+v, want 30 consumed and none written", got)
-	}
-	rows := readLake(t, store)
-	checkOffsets(t, tick.TopicTrades, rows[tick.TopicTrades], prod.hw, nil)
-	if again := runDrain(t, brokers, store, topics); again.Stats().Topics["news"].Consumed != 0 {
-		t.Errorf("news records consumed again: their offsets were not committed")
-	}
 }
 
 func TestFreshGroupResumesAtChainEnd(t *testing.T) {
