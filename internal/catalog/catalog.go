@@ -3,9 +3,11 @@
 // keys, parameters), tables hold partitions, and — for the embedded engine —
 // partitions know their data files.
 //
-// It defines the interface only; backends live in sub-packages
-// (catalog/sqlite now, catalog/glue later). It knows no query engine and no
-// lake writer.
+// It defines the interfaces only: Catalog for readers such as the query
+// engine, Manager for the crawler. Backends live in sub-packages
+// (catalog/sqlite, catalog/glue), catalog/backend opens one from a URL, and
+// catalog/catalogtest is the acceptance suite every backend passes. It knows
+// no query engine and no lake writer.
 package catalog
 
 import (
