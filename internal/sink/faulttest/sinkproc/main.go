@@ -40,6 +40,8 @@ func run() error {
 	flag.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "S3 endpoint")
 	flag.StringVar(&opts.S3Region, "s3-region", "", "S3 region")
 	flag.BoolVar(&opts.S3PathStyle, "s3-path-style", false, "path-style S3 addressing")
+	flag.IntVar(&opts.S3MaxAttempts, "s3-max-attempts", 0, "attempts of one S3 request")
+	flag.DurationVar(&opts.S3AttemptTimeout, "s3-attempt-timeout", 0, "bound of one S3 attempt")
 	flag.StringVar(&cfg.Group, "group", cfg.Group, "consumer group")
 	flag.StringVar(&topics, "topics", strings.Join(cfg.Topics, ","), "topics")
 	flag.StringVar(&cfg.InstanceID, "instance-id", "", "static group member id")
