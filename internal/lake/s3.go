@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,7 +35,8 @@ const (
 // writers on different machines.
 type S3 struct {
 	client      *s3.Client
-	retryer     aws.Retryer
+	retryer     countingRetryer
+	retries     atomic.Int64
 	bucket      string
 	prefix      string // "" or ends with "/"
 	maxAttempts int
@@ -96,12 +98,12 @@ func checkEndpoint(ep string) error {
 // standard retryer without its retry quota (a burst of faults must not turn
 // into failures), and a transport whose timeouts end stalled attempts.
 func (s *S3) connect(ctx context.Context, o Options) error {
-	s.retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+	s.retryer = countingRetryer{RetryerV2: retry.NewStandard(func(so *retry.StandardOptions) {
 		so.MaxAttempts = s.maxAttempts
 		so.MaxBackoff = s3MaxBackoff
 		so.RateLimiter = ratelimit.None
 		so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(retryableExtra))
-	})
+	}), n: &s.retries}
 	loaders := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(s.httpClient()),
 		config.WithRetryer(func() aws.Retryer { return s.retryer }),
@@ -131,6 +133,21 @@ func (s *S3) connect(ctx context.Context, o Options) error {
 	})
 	return nil
 }
+
+// countingRetryer is the SDK's retryer, counting the retries it schedules.
+type countingRetryer struct {
+	aws.RetryerV2
+	n *atomic.Int64
+}
+
+// RetryDelay implements aws.Retryer; the SDK calls it once per retry.
+func (r countingRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	r.n.Add(1)
+	return r.RetryerV2.RetryDelay(attempt, err)
+}
+
+// Retries returns how many requests were repeated after a transient failure.
+func (s *S3) Retries() int64 { return s.retries.Load() }
 
 // httpClient bounds every wait on the network by the attempt timeout: the
 // response headers, each read (the SDK's read timeout: a body that goes
