@@ -55,7 +55,7 @@ Files and tables gone from the lake are handled by --delete-behavior. With
 				return err
 			}
 			if every > 0 {
-				return c.Run(cmd.Context(), every)
+				return c.RunReports(cmd.Context(), every, func(r crawler.Report) { printReport(e.stdout, r) })
 			}
 			rep, err := c.Crawl(cmd.Context())
 			printReport(e.stdout, rep)

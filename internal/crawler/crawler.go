@@ -215,14 +215,24 @@ func (c *Crawler) Register(ctx context.Context, keys []string) error {
 // Run crawls now and then every interval until ctx is done. Failed crawls are
 // logged; the next one tries again.
 func (c *Crawler) Run(ctx context.Context, every time.Duration) error {
+	return c.RunReports(ctx, every, nil)
+}
+
+// RunReports is Run, handing each crawl's report to fn (when not nil), e.g.
+// to print it.
+func (c *Crawler) RunReports(ctx context.Context, every time.Duration, fn func(Report)) error {
 	if every <= 0 {
 		return fmt.Errorf("crawler: interval %v must be positive; set a crawl interval such as 1m", every)
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := c.Crawl(ctx); err != nil && ctx.Err() == nil {
+		rep, err := c.Crawl(ctx)
+		if err != nil && ctx.Err() == nil {
 			c.log.Error("crawl failed", "lake", c.store.URL(), "err", err)
+		}
+		if fn != nil && ctx.Err() == nil {
+			fn(rep)
 		}
 		select {
 		case <-ctx.Done():

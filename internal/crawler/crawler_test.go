@@ -241,6 +241,18 @@ func TestRun(t *testing.T) {
 	if err := env.c.Run(context.Background(), 0); err == nil {
 		t.Error("Run(0) did not fail")
 	}
+	reports := make(chan Report, 1)
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go env.c.RunReports(ctx, time.Hour, func(r Report) { reports <- r })
+	select {
+	case r := <-reports:
+		if r.Duration <= 0 {
+			t.Errorf("report = %+v; want a crawl's report", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunReports handed no report within 5s")
+	}
 }
 
 func TestNewValidates(t *testing.T) {
