@@ -103,7 +103,7 @@ func TestEventInvariants(t *testing.T) {
 }
 
 func checkTrade(t *testing.T, tr *tick.Trade, wantSeq int64) {
-	t.Helper()
+	// no t.Helper(): it costs a stack walk, and this runs per event
 	if tr.Seq != wantSeq {
 		t.Fatalf("%s trade seq %d, want %d", tr.Symbol, tr.Seq, wantSeq)
 	}
@@ -120,7 +120,7 @@ func checkTrade(t *testing.T, tr *tick.Trade, wantSeq int64) {
 }
 
 func checkQuote(t *testing.T, q *tick.Quote, wantSeq int64) {
-	t.Helper()
+	// no t.Helper(): it costs a stack walk, and this runs per event
 	if q.Seq != wantSeq {
 		t.Fatalf("%s quote seq %d, want %d", q.Symbol, q.Seq, wantSeq)
 	}
@@ -138,7 +138,7 @@ func checkQuote(t *testing.T, q *tick.Quote, wantSeq int64) {
 // $0.0001 below. (That such prices print with at most four decimals is
 // package tick's test.)
 func checkOnGrid(t *testing.T, sym string, p float64) {
-	t.Helper()
+	// no t.Helper(): it costs a stack walk, and this runs per event
 	pips := p * 10_000
 	if math.Abs(pips-math.Round(pips)) > 1e-6 || (p >= 1 && int64(math.Round(pips))%100 != 0) {
 		t.Fatalf("%s price %v is off the tick grid", sym, p)

@@ -31,7 +31,7 @@ type week struct {
 func simulateWeek(t *testing.T) *week {
 	t.Helper()
 	monday := nyTime(t, "2025-11-17 00:00")
-	s := newTestSim(t, Config{Seed: 2024, Start: monday, Symbols: weekSymbols, Activity: 0.5})
+	s := newTestSim(t, Config{Seed: 2024, Start: monday, Symbols: weekSymbols, Activity: 0.25})
 	w := &week{mids: map[string][][]float64{}}
 	for _, sym := range weekSymbols {
 		days := make([][]float64, 5)
