@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +37,9 @@ exit; --drain consumes to the end of every partition as of start, then exits.`,
 				return err
 			}
 			defer store.Close()
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(cfg.MemoryLimit())
+			}
 			s, err := sink.New(cfg, store, kf.config().Opts(e.logger), e.logger, nil)
 			if err != nil {
 				return err

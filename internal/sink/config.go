@@ -101,3 +101,12 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// MemoryLimit is a soft memory limit for a process that runs this sink and
+// little else (`ticklake sink`): four times MaxBufferBytes for rows, fetches,
+// encoding and garbage, plus 128 MiB. Such a process passes it to
+// debug.SetMemoryLimit unless GOMEMLIMIT is set, so that garbage collection
+// keeps the peak RSS near the buffer cap instead of twice the live heap.
+func (c Config) MemoryLimit() int64 {
+	return 4*c.MaxBufferBytes + 128<<20
+}
