@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ticklake/ticklake/internal/pipeline"
+	"github.com/ticklake/ticklake/internal/sim"
 )
 
 func newUpCmd(e *env) *cobra.Command {
@@ -13,6 +16,7 @@ func newUpCmd(e *env) *cobra.Command {
 		loc       locationFlags
 		sf        simFlags
 		tokenFile string
+		s3        s3Flags
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -29,8 +33,14 @@ flushes and commits every file, updates the catalog and prints a summary.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Kafka = kf.config()
 			cfg.DataDir, cfg.Lake, cfg.Catalog = loc.dataDir, loc.lake, loc.catalog
+			cfg.LakeOptions = s3.options()
 			if err := sf.apply(&cfg.Sim, &cfg.Producer); err != nil {
 				return err
+			}
+			if sf.start == "" {
+				// Show a moving market whatever the hour: outside trading
+				// hours start at the most recent regular-session open.
+				cfg.Sim.Start, cfg.StartNote = sim.DefaultStart(time.Now())
 			}
 			var err error
 			if cfg.HTTP.Token, err = readToken(cfg.HTTP.Token, tokenFile); err != nil {
@@ -50,6 +60,8 @@ flushes and commits every file, updates the catalog and prints a summary.`,
 	fs := cmd.Flags()
 	kf.add(fs)
 	loc.add(fs, true, true)
+	describeCatalogFlag(fs)
+	s3.add(fs)
 	sf.add(fs)
 	fs.StringVar(&cfg.KafkaListen, "kafka-listen", cfg.KafkaListen, "address of the embedded broker (port 0 = any free port)")
 	fs.StringVar(&cfg.HTTP.Addr, "http", cfg.HTTP.Addr, "address of the HTTP API and metrics (port 0 = any free port)")

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ticklake/ticklake/internal/kafka"
+	"github.com/ticklake/ticklake/internal/lake"
 	"github.com/ticklake/ticklake/internal/sim"
 	"github.com/ticklake/ticklake/internal/sink"
 	"github.com/ticklake/ticklake/internal/web"
@@ -31,15 +32,20 @@ type Config struct {
 	KafkaListen string
 	// Kafka names a real cluster; empty Brokers = run the embedded broker.
 	Kafka kafka.ClientConfig
-	// Lake is the lake URL; empty = <DataDir>/lake.
-	Lake string
+	// Lake is the lake URL; empty = <DataDir>/lake. LakeOptions configure an
+	// s3:// lake.
+	Lake        string
+	LakeOptions lake.Options
 	// Catalog is the catalog URL; empty = <DataDir>/catalog.db.
 	Catalog string
 	// HTTP configures the API server.
 	HTTP web.Config
 	// Sim configures the simulator; Producer its pacing and limits.
-	Sim      sim.Config
-	Producer kafka.ProducerConfig
+	// StartNote, when set, tells the user why the simulated clock does not
+	// start at the wall clock (markets closed).
+	Sim       sim.Config
+	StartNote string
+	Producer  kafka.ProducerConfig
 	// Sink configures the sink; its OnFiles is set by the pipeline.
 	Sink sink.Config
 	// Partitions is the partition count of the topics ticklake creates.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ticklake/ticklake/internal/catalog"
-	"github.com/ticklake/ticklake/internal/catalog/sqlite"
+	"github.com/ticklake/ticklake/internal/catalog/backend"
 	"github.com/ticklake/ticklake/internal/crawler"
 	"github.com/ticklake/ticklake/internal/kafka"
 	"github.com/ticklake/ticklake/internal/lake"
@@ -39,7 +40,7 @@ type Pipeline struct {
 	client   *kgo.Client // producer and admin
 	admin    *kadm.Client
 	store    lake.Store
-	cat      *sqlite.Catalog
+	cat      catalog.Manager
 	crawler  *crawler.Crawler
 	sink     *sink.Sink
 	producer *kafka.Producer
@@ -106,17 +107,17 @@ func (p *Pipeline) startKafka(ctx context.Context) error {
 }
 
 func (p *Pipeline) openLake(context.Context) error {
-	s, err := lake.Open(p.cfg.Lake)
-	p.store = s
-	return err
-}
-
-func (p *Pipeline) openCatalog(context.Context) error {
-	path, err := sqlite.URLPath(p.cfg.Catalog)
+	s, err := lake.OpenWith(p.cfg.Lake, p.cfg.LakeOptions)
 	if err != nil {
 		return err
 	}
-	if p.cat, err = sqlite.Open(path); err != nil {
+	p.store, err = lake.Instrument(s, p.reg)
+	return err
+}
+
+func (p *Pipeline) openCatalog(ctx context.Context) error {
+	var err error
+	if p.cat, err = backend.Open(ctx, p.cfg.Catalog, backend.Options{}); err != nil {
 		return err
 	}
 	p.crawler, err = crawler.New(p.store, p.cat, crawler.DefaultConfig(), p.log.With("component", "crawler"), p.reg)
@@ -158,7 +159,9 @@ func (p *Pipeline) openProducer(context.Context) error {
 
 func (p *Pipeline) openQuery(context.Context) error {
 	var err error
-	p.engine, err = query.Open(p.cat, p.store, query.DefaultConfig(), p.log.With("component", "query"))
+	qc := query.DefaultConfig()
+	qc.CacheDir = filepath.Join(p.cfg.DataDir, "cache")
+	p.engine, err = query.Open(p.cat, p.store, qc, p.log.With("component", "query"))
 	return err
 }
 
@@ -243,10 +246,14 @@ func (p *Pipeline) Banner(w io.Writer, dataDir string) {
   lake     %s
   catalog  %s
   web      %s  (/metrics, /api/status, POST /api/query)
-Try, in another terminal:
+`, broker, p.cfg.Producer.TopicTrades, p.cfg.Producer.TopicQuotes, i.Lake, i.Catalog, i.HTTP)
+	if p.cfg.StartNote != "" {
+		fmt.Fprintf(w, "  market   %s\n", p.cfg.StartNote)
+	}
+	fmt.Fprintf(w, `Try, in another terminal:
   ticklake query --data-dir %s "SELECT symbol, count(*), min(price), max(price) FROM trades GROUP BY 1 ORDER BY 1"
 Press Ctrl-C to stop: ticklake drains the sink, flushes and commits before it exits.
-`, broker, p.cfg.Producer.TopicTrades, p.cfg.Producer.TopicQuotes, i.Lake, i.Catalog, i.HTTP, dataDir)
+`, dataDir)
 }
 
 func sortedKeys(ms ...map[string]int64) []string {
@@ -258,5 +265,3 @@ func sortedKeys(ms ...map[string]int64) []string {
 	}
 	return slices.Sorted(maps.Keys(set))
 }
-
-var _ catalog.Catalog = (*sqlite.Catalog)(nil)
