@@ -39,14 +39,18 @@ type tableRef struct {
 
 // plan parses the statement with DuckDB's own parser (json_serialize_sql),
 // finds the predicates on dt, hr and ts that restrict each catalog table
-// reference, and replaces a reference that needs fewer than all of its
-// table's files by a subquery over just those files. Statements the parser
-// cannot serialise (EXPLAIN, PRAGMA, non-reads) run as written.
+// reference, and replaces every reference by a subquery over just the files
+// it needs. Statements the parser cannot serialise (EXPLAIN, PRAGMA,
+// non-reads) run as written, over DuckDB's views.
 func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan, error) {
 	tree, n, ok := serialize(ctx, conn, query)
 	switch {
 	case !ok:
-		return &plan{sql: query}, nil
+		// Not rewritten: check it before the views read every file.
+		if err := checkReadOnly(conn, query); err != nil {
+			return nil, err
+		}
+		return &plan{sql: query}, e.ensureFullViews(ctx)
 	case n > 1:
 		return nil, &queryError{msg: "query: several statements in one request; send one statement at a time (remove the extra ';')"}
 	}
@@ -68,9 +72,6 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 			kept = v.keep(r.keeps)
 		}
 		p.scans = append(p.scans, v.scanOf(r.table, kept))
-		if len(kept) == len(v.files) && e.cache == nil {
-			continue
-		}
 		paths, fs, err := e.localPaths(ctx, kept)
 		p.fetch.add(fs)
 		if err != nil {
@@ -129,7 +130,7 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // kept files under the same alias, so the rest of the statement binds as
 // before.
 func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v view, paths []string) error {
-	body, err := e.viewBody(ctx, v.table, paths)
+	body, err := e.viewBody(ctx, v.table, paths, e.sameSchema(ctx, paths))
 	if err != nil {
 		return err
 	}

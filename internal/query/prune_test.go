@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,5 +111,47 @@ func TestQueryPruningNeedsSinkLayoutForTs(t *testing.T) {
 	res := mustQuery(t, te.Engine, "SELECT count(*) FROM trades WHERE ts >= '2026-11-02 19:00'")
 	if res.Rows[0][0] != int64(1) || res.Stats.PartitionsPruned != 0 {
 		t.Fatalf("rows %v, stats %+v", res.Rows, res.Stats)
+	}
+}
+
+func TestQueryUniformSchemaSkipsUnionByName(t *testing.T) {
+	te, _ := newPrunedEngines(t)
+	planned := func() string {
+		t.Helper()
+		mustQuery(t, te.Engine, "SELECT 1") // refresh the views
+		conn, err := te.db.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		p, err := te.plan(t.Context(), conn, "SELECT count(*) FROM trades")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.sql
+	}
+	if sql := planned(); !strings.Contains(sql, "union_by_name = CAST('f'") {
+		t.Fatalf("files of one schema read with union_by_name: %s", sql)
+	}
+	addFile(t, te, "trades/dt=2026-11-04/hr=01/trades-2-00000000000000000000-00000000000000000000.parquet",
+		[]tradeNew{{Symbol: "NEW", Ts: tradeTime.UnixNano(), Price: 7.5, Exchange: "Q"}})
+	if sql := planned(); !strings.Contains(sql, "union_by_name = CAST('t'") {
+		t.Fatalf("files of two schemas read without union_by_name: %s", sql)
+	}
+	res := mustQuery(t, te.Engine, "SELECT count(*), count(exchange) FROM trades")
+	if res.Rows[0][0] != int64(17) || res.Rows[0][1] != int64(1) {
+		t.Fatalf("rows %v", res.Rows)
+	}
+}
+
+func TestQueryUnplannedStatementsReadFiles(t *testing.T) {
+	te, _ := newPrunedEngines(t)
+	res := mustQuery(t, te.Engine, "EXPLAIN ANALYZE SELECT count(*) FROM trades")
+	if g, _ := json.Marshal(res.Rows); !strings.Contains(string(g), "16") {
+		t.Fatalf("EXPLAIN ANALYZE did not count the 16 rows: %s", g)
+	}
+	res = mustQuery(t, te.Engine, "PRAGMA table_info('trades')")
+	if len(res.Rows) != 8 {
+		t.Fatalf("table_info rows = %d", len(res.Rows))
 	}
 }

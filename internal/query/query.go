@@ -116,7 +116,8 @@ type Engine struct {
 	mu      sync.Mutex // guards views and markets and serialises their refresh
 	views   map[string]view
 	markets map[string]bool // market views defined in DuckDB
-	schemas schemaCache
+	schemas setCache[map[string]fileColumn]
+	uniform setCache[bool]
 	history *History
 	cache   *fileCache // set for lakes without local paths
 }
@@ -274,6 +275,9 @@ func (e *Engine) run(ctx context.Context, conn *sql.Conn, p *plan, query string,
 		return nil, &queryError{msg: "query: this statement cannot be rewritten to read the fetched copies of the lake's files; name columns as column or alias.column, not schema.table.column"}
 	}
 	e.logger.Warn("the pruned statement did not bind; running it unpruned", "sql", query, "err", prepErr)
+	if err := e.ensureFullViews(ctx); err != nil {
+		return nil, err
+	}
 	res, _, err = e.execute(ctx, conn, query, 0, planStart)
 	if err == nil {
 		res.Stats.addScans(e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database)))

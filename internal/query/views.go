@@ -31,6 +31,8 @@ type view struct {
 	// a record in the dt/hr partition of its event time (ts): a range on ts
 	// then prunes partitions.
 	eventTime bool
+	// full is set once DuckDB's view reads the files (ensureFullViews).
+	full bool
 }
 
 // viewFile is one data file of a view.
@@ -85,11 +87,8 @@ func (e *Engine) refreshTable(ctx context.Context, t catalog.Table) error {
 		return nil
 	}
 	v := e.localFiles(t, files)
-	body, err := e.globalViewBody(ctx, v)
-	if err != nil {
-		return err
-	}
-	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW "+e.viewName(t.Name)+" AS "+body); err != nil {
+	cols := append(append([]catalog.Column(nil), t.Columns...), t.PartitionKeys...)
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW "+e.viewName(t.Name)+" AS "+emptySelect(cols)); err != nil {
 		return fmt.Errorf("query: creating the view of %s: %s", t.Name, oneLine(err.Error(), ""))
 	}
 	v.fingerprint = fp
@@ -163,31 +162,80 @@ func sinkLayout(t catalog.Table) bool {
 	return false
 }
 
-// globalViewBody is the SELECT behind the view DuckDB keeps for a table.
-// A remote lake's view binds like the table but reads nothing: queries that
-// the planner understands read fetched copies instead, and the view only
-// answers DESCRIBE, SHOW and EXPLAIN.
-func (e *Engine) globalViewBody(ctx context.Context, v view) (string, error) {
-	cols := append(append([]catalog.Column(nil), v.table.Columns...), v.table.PartitionKeys...)
+// ensureFullViews makes DuckDB's views of a local lake's tables read their
+// files, for the statements the planner does not rewrite (EXPLAIN, PRAGMA).
+// Until then a view binds like its table but reads nothing, so that a
+// catalog change costs no file read: planned statements read the files
+// through subqueries of their own. A remote lake's views stay empty.
+func (e *Engine) ensureFullViews(ctx context.Context) error {
 	if e.cache != nil {
-		return emptySelect(cols), nil
+		return nil
 	}
-	paths := make([]string, len(v.files))
-	for i, f := range v.files {
-		paths[i] = f.path
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for name, v := range e.views {
+		if v.full {
+			continue
+		}
+		paths := make([]string, len(v.files))
+		for i, f := range v.files {
+			paths[i] = f.path
+		}
+		body, err := e.viewBody(ctx, v.table, paths, e.sameSchema(ctx, paths))
+		if err != nil {
+			return err
+		}
+		if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE VIEW "+e.viewName(name)+" AS "+body); err != nil {
+			return fmt.Errorf("query: creating the view of %s: %s", name, oneLine(err.Error(), ""))
+		}
+		v.full = true
+		e.views[name] = v
 	}
-	return e.viewBody(ctx, v.table, paths)
+	return nil
+}
+
+// sameSchema tells whether every file has the same Parquet schema. Then
+// DuckDB reads them without union_by_name, which binds from the first
+// file's footer instead of every file's. A wrong "no" only costs time.
+// Answers are cached by file set.
+func (e *Engine) sameSchema(ctx context.Context, paths []string) bool {
+	if len(paths) < 2 {
+		return true
+	}
+	key := sha256.Sum256([]byte(strings.Join(paths, "\x00")))
+	if same, ok := e.uniform.get(key); ok {
+		return same
+	}
+	same := e.sameSchemaNow(ctx, paths)
+	e.uniform.put(key, same)
+	return same
+}
+
+func (e *Engine) sameSchemaNow(ctx context.Context, paths []string) bool {
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = quoteLiteral(p)
+	}
+	var n int64
+	err := e.db.QueryRowContext(ctx, `SELECT count(DISTINCT sig) FROM (SELECT file_name, string_agg(concat_ws('/', name,
+		type, repetition_type, converted_type, CAST(logical_type AS VARCHAR), scale, precision), ',') AS sig
+		FROM parquet_schema([`+strings.Join(quoted, ", ")+`]) GROUP BY file_name)`).Scan(&n)
+	if err != nil {
+		e.logger.Debug("could not compare the files' schemas", "err", err)
+		return false
+	}
+	return n == 1
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
 // its partition keys, each cast to the catalog's type. Columns missing from
 // every file read NULL.
-func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string) (string, error) {
+func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, uniform bool) (string, error) {
 	cols := append(append([]catalog.Column(nil), t.Columns...), t.PartitionKeys...)
 	if len(paths) == 0 {
 		return emptySelect(cols), nil
 	}
-	source := readParquet(paths, t.PartitionKeys)
+	source := readParquet(paths, t.PartitionKeys, !uniform)
 	have, err := e.describe(ctx, source)
 	if err != nil {
 		return "", fmt.Errorf("query: reading the schema of %s: %s", t.Name, oneLine(err.Error(), ""))
@@ -234,27 +282,27 @@ func (e *Engine) describeNow(ctx context.Context, source string) (map[string]fil
 
 type fileColumn struct{ name, typ string }
 
-// schemaCache remembers the columns of file sets; it is small and simply
-// emptied when full.
-type schemaCache struct {
+// setCache remembers what was learnt of file sets (their columns, whether
+// they share a schema); it is small and simply emptied when full.
+type setCache[V any] struct {
 	mu sync.Mutex
-	m  map[[32]byte]map[string]fileColumn
+	m  map[[32]byte]V
 }
 
-const schemaCacheSize = 256
+const setCacheSize = 256
 
-func (c *schemaCache) get(k [32]byte) (map[string]fileColumn, bool) {
+func (c *setCache[V]) get(k [32]byte) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[k]
 	return v, ok
 }
 
-func (c *schemaCache) put(k [32]byte, v map[string]fileColumn) {
+func (c *setCache[V]) put(k [32]byte, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= schemaCacheSize {
-		c.m = map[[32]byte]map[string]fileColumn{}
+	if c.m == nil || len(c.m) >= setCacheSize {
+		c.m = map[[32]byte]V{}
 	}
 	c.m[k] = v
 }
@@ -293,13 +341,13 @@ func emptySelect(cols []catalog.Column) string {
 
 // readParquet is the table function call reading paths with the partition
 // keys typed as the catalog says.
-func readParquet(paths []string, keys []catalog.Column) string {
+func readParquet(paths []string, keys []catalog.Column, unionByName bool) string {
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
 		quoted[i] = quoteLiteral(p)
 	}
 	var b strings.Builder
-	b.WriteString("read_parquet([" + strings.Join(quoted, ", ") + "], union_by_name = true")
+	b.WriteString("read_parquet([" + strings.Join(quoted, ", ") + "], union_by_name = " + strconv.FormatBool(unionByName))
 	if len(keys) > 0 {
 		types := make([]string, 0, len(keys))
 		for _, k := range keys {
