@@ -32,5 +32,10 @@ bench:
 bench-produce: build
 	eval "$$(scripts/test-deps.sh)" && TICKLAKE_BIN=$(BIN) bench/produce/kcat.sh 2000000
 
+# bench-sink measures the sink at a million records (docs/benchmarks.md).
+.PHONY: bench-sink
+bench-sink:
+	eval "$$(scripts/test-deps.sh)" && $(GO) test -run '^$$' -bench . -benchtime 1000000x -timeout 30m ./bench/sink
+
 clean:
 	rm -rf bin
