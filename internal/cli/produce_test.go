@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string) {
@@ -46,6 +47,14 @@ func TestProduceJSONLines(t *testing.T) {
 		}
 		if (line.Topic != "trades" && line.Topic != "quotes") || line.Key != line.Value["symbol"] || line.Value["ts"] != json.Number(strconv.FormatInt(line.Timestamp, 10)) {
 			t.Fatalf("line %d: %s", n+1, sc.Text())
+		}
+		if n == 0 {
+			// --start 2025-11-24 is midnight in New York; the first
+			// event comes at the 04:00 ET pre-market open, 09:00 UTC
+			open := time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)
+			if at := time.Unix(0, line.Timestamp).UTC(); at.Before(open) || at.After(open.Add(time.Minute)) {
+				t.Fatalf("first event at %s, want just after %s", at, open)
+			}
 		}
 		n++
 	}
