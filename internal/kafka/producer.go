@@ -19,7 +19,9 @@ import (
 	"github.com/ticklake/ticklake/internal/tick"
 )
 
-// Source yields events in non-decreasing event time; *sim.Sim is one.
+// Source yields events in non-decreasing event time; *sim.Sim is one. The
+// producer encodes each event before it asks for the next, so a Source may
+// reuse the records an event points to.
 type Source interface {
 	Next() tick.Event
 }
