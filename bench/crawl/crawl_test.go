@@ -29,17 +29,19 @@ const (
 )
 
 type trade struct {
-	Symbol string  `parquet:"symbol"`
-	Price  float64 `parquet:"price"`
-	Size   int32   `parquet:"size"`
-	Seq    int64   `parquet:"seq"`
+	Symbol string    `parquet:"symbol"`
+	Price  float64   `parquet:"price"`
+	Size   int32     `parquet:"size"`
+	Seq    int64     `parquet:"seq"`
+	TS     time.Time `parquet:"ts,timestamp(nanosecond)"`
 }
 
 // smallParquet is one ~1 KB Parquet file of a few trades.
 func smallParquet(b *testing.B) []byte {
 	b.Helper()
 	var buf bytes.Buffer
-	rows := []trade{{"ACME", 10.5, 100, 1}, {"BETA", 20.25, 200, 2}, {"GAMA", 1.01, 300, 3}}
+	ts := time.Date(2026, 1, 1, 14, 30, 0, 0, time.UTC)
+	rows := []trade{{"ACME", 10.5, 100, 1, ts}, {"BETA", 20.25, 200, 2, ts}, {"GAMA", 1.01, 300, 3, ts}}
 	if err := parquet.Write(&buf, rows); err != nil {
 		b.Fatal(err)
 	}
