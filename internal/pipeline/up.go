@@ -82,7 +82,11 @@ func (p *Pipeline) startKafka(ctx context.Context) error {
 	}
 	kc := p.cfg.Kafka
 	kc.Brokers = p.brokers
-	cl, err := kgo.NewClient(kc.Opts(p.log.With("component", "kafka"))...)
+	popts, err := kafka.ProducerOpts(kafka.DefaultCompression)
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(append(kc.Opts(p.log.With("component", "kafka")), popts...)...)
 	if err != nil {
 		return fmt.Errorf("creating Kafka client: %w", err)
 	}
