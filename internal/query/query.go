@@ -113,13 +113,15 @@ type Engine struct {
 	logger *slog.Logger
 	db     *sql.DB
 
-	mu      sync.Mutex // guards views and markets and serialises their refresh
-	views   map[string]view
-	markets map[string]bool // market views defined in DuckDB
-	schemas setCache[map[string]fileColumn]
-	uniform setCache[bool]
-	history *History
-	cache   *fileCache // set for lakes without local paths
+	mu       sync.Mutex // guards views and markets and serialises their refresh
+	views    map[string]view
+	markets  map[string]bool // market views defined in DuckDB
+	schemas  setCache[map[string]fileColumn]
+	uniform  setCache[bool]
+	sigMu    sync.Mutex
+	fileSigs map[string]string // Parquet schema signature by file path
+	history  *History
+	cache    *fileCache // set for lakes without local paths
 }
 
 // Open starts an in-memory DuckDB over the catalog's tables. A local lake's
@@ -133,7 +135,7 @@ func Open(cat catalog.Catalog, store lake.Store, cfg Config, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, views: map[string]view{}, markets: map[string]bool{}}
+	e := &Engine{cat: cat, store: store, cfg: cfg, logger: logger, views: map[string]view{}, markets: map[string]bool{}, fileSigs: map[string]string{}}
 	root, ok := store.LocalPath("")
 	if !ok {
 		if cfg.CacheDir == "" {

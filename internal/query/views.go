@@ -211,20 +211,67 @@ func (e *Engine) sameSchema(ctx context.Context, paths []string) bool {
 	return same
 }
 
+// sameSchemaNow compares the files' schema signatures, reading the footers
+// of only the files it has not seen (lake files never change).
 func (e *Engine) sameSchemaNow(ctx context.Context, paths []string) bool {
-	quoted := make([]string, len(paths))
-	for i, p := range paths {
-		quoted[i] = quoteLiteral(p)
+	e.sigMu.Lock()
+	var missing []string
+	for _, p := range paths {
+		if _, ok := e.fileSigs[p]; !ok {
+			missing = append(missing, p)
+		}
 	}
-	var n int64
-	err := e.db.QueryRowContext(ctx, `SELECT count(DISTINCT sig) FROM (SELECT file_name, string_agg(concat_ws('/', name,
-		type, repetition_type, converted_type, CAST(logical_type AS VARCHAR), scale, precision), ',') AS sig
-		FROM parquet_schema([`+strings.Join(quoted, ", ")+`]) GROUP BY file_name)`).Scan(&n)
+	e.sigMu.Unlock()
+	sigs, err := e.schemaSigs(ctx, missing)
 	if err != nil {
 		e.logger.Debug("could not compare the files' schemas", "err", err)
 		return false
 	}
-	return n == 1
+	e.sigMu.Lock()
+	defer e.sigMu.Unlock()
+	if len(e.fileSigs)+len(sigs) > maxFileSigs {
+		e.fileSigs = map[string]string{}
+	}
+	for p, sig := range sigs {
+		e.fileSigs[p] = sig
+	}
+	first, ok := e.fileSigs[paths[0]]
+	for _, p := range paths {
+		if sig, seen := e.fileSigs[p]; !seen || sig != first {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// maxFileSigs bounds the remembered signatures (a few hundred bytes each).
+const maxFileSigs = 1_000_000
+
+// schemaSigs reads the schema signature of each file from its footer.
+func (e *Engine) schemaSigs(ctx context.Context, paths []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = quoteLiteral(p)
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT file_name, string_agg(concat_ws('/', name, type, repetition_type,
+		converted_type, CAST(logical_type AS VARCHAR), scale, precision), ',') FROM parquet_schema([`+
+		strings.Join(quoted, ", ")+`]) GROUP BY file_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, sig string
+		if err := rows.Scan(&name, &sig); err != nil {
+			return nil, err
+		}
+		out[name] = sig
+	}
+	return out, rows.Err()
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
