@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/ticklake/ticklake/internal/catalog"
@@ -171,4 +174,70 @@ func TestSplitter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQueryShellOnATerminal drives the interactive shell through a pty:
+// a statement over two lines, an error that does not end the shell, \q.
+func TestQueryShellOnATerminal(t *testing.T) {
+	dir := newTestDataDir(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty here: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	go io.Copy(io.Discard, ptmx) // the terminal's echo
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Main([]string{"query", "--data-dir", dir}, tty, &out, &errb) }()
+	waitFor(t, &out, "ticklake> ")
+	io.WriteString(ptmx, "SELECT count(*) AS n\r")
+	waitFor(t, &out, "-> ")
+	io.WriteString(ptmx, "FROM trades WHERE hr = 15;\r")
+	waitFor(t, &out, "(1 row)")
+	io.WriteString(ptmx, "SELECT nosuch;\r")
+	waitFor(t, &errb, "error: ")
+	io.WriteString(ptmx, "\\q\r")
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "n\n-\n2\n(1 row)") {
+			t.Fatalf("exit %d, output %q, stderr %q", code, out.String(), errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the shell did not quit; output %q", out.String())
+	}
+	hist, err := os.ReadFile(filepath.Join(dir, "query_history.txt"))
+	if err != nil || !strings.Contains(string(hist), "FROM trades WHERE hr = 15;") {
+		t.Fatalf("line history %q, %v", hist, err)
+	}
+}
+
+// waitFor polls b until it holds want.
+func waitFor(t *testing.T, b *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %q; have %q", want, b.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a poller.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -30,7 +30,7 @@ func runShell(ctx context.Context, e *env, qf *queryFlags, sess *querySession) e
 }
 
 func interactiveShell(ctx context.Context, e *env, qf *queryFlags, sess *querySession, stdin *os.File) error {
-	rl, err := readline.NewEx(&readline.Config{
+	rl, err := readline.NewEx(terminalConfig(&readline.Config{
 		Prompt:          shellPrompt,
 		HistoryFile:     filepath.Join(qf.loc.dataDir, "query_history.txt"),
 		InterruptPrompt: "^C",
@@ -38,7 +38,7 @@ func interactiveShell(ctx context.Context, e *env, qf *queryFlags, sess *querySe
 		Stdin:           stdin,
 		Stdout:          e.stdout,
 		Stderr:          e.stderr,
-	})
+	}, stdin))
 	if err != nil {
 		return fmt.Errorf("starting the shell: %w", err)
 	}
@@ -72,6 +72,32 @@ func interactiveShell(ctx context.Context, e *env, qf *queryFlags, sess *querySe
 		}
 	}
 	return nil
+}
+
+// terminalConfig points the line editor's terminal handling at stdin, the
+// terminal it reads, rather than the process's own descriptors.
+func terminalConfig(cfg *readline.Config, stdin *os.File) *readline.Config {
+	fd := int(stdin.Fd())
+	var state *readline.State
+	cfg.FuncIsTerminal = func() bool { return true }
+	cfg.FuncMakeRaw = func() error {
+		st, err := readline.MakeRaw(fd)
+		state = st
+		return err
+	}
+	cfg.FuncExitRaw = func() error {
+		if state == nil {
+			return nil
+		}
+		return readline.Restore(fd, state)
+	}
+	cfg.FuncGetWidth = func() int {
+		if w, _, err := readline.GetSize(fd); err == nil && w > 0 {
+			return w
+		}
+		return 80
+	}
+	return cfg
 }
 
 // scriptShell runs the statements of a script piped to stdin.
