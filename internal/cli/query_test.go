@@ -17,6 +17,7 @@ import (
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/catalog/sqlite"
+	"github.com/ticklake/ticklake/internal/lake/s3test"
 )
 
 type cliTrade struct {
@@ -240,4 +241,37 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestQueryS3Lake queries a lake in a real S3 server (versitygw) through
+// the CLI: the first run fetches the day's files into <data-dir>/cache, the
+// second, a new process, finds them there.
+func TestQueryS3Lake(t *testing.T) {
+	srv := s3test.Start(t)
+	dir := newTestDataDir(t)
+	store := srv.Store(t, "")
+	lakeDir := filepath.Join(dir, "lake")
+	err := filepath.WalkDir(lakeDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(lakeDir, p)
+		return store.Create(context.Background(), filepath.ToSlash(rel), data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(lakeDir) // only S3 has the data now
+	args := append([]string{"query", "--data-dir", dir, "--lake", srv.URL(""), "--stats"}, srv.Flags()...)
+	args = append(args, "SELECT hr, count(*) AS n FROM trades WHERE dt = '2026-11-02' GROUP BY hr ORDER BY hr")
+	for i, want := range []string{"cache 0 hits, 2 misses", "cache 2 hits, 0 misses"} {
+		code, stdout, stderr := runQueryCLI(t, "", args...)
+		if code != 0 || !strings.Contains(stdout, "14  2\n15  2\n") || !strings.Contains(stderr, want) {
+			t.Fatalf("run %d: exit %d, stdout %q, stderr %q; want %q", i+1, code, stdout, stderr, want)
+		}
+	}
 }
