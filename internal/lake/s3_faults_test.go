@@ -42,7 +42,9 @@ func TestS3ThroughFaults(t *testing.T) {
 			t.Cleanup(func() { proxy.Close() })
 			opts := srv.Options()
 			opts.S3Endpoint = proxy.URL
-			opts.S3AttemptTimeout = time.Second
+			// Long enough for a 24 MiB upload through the proxy on a loaded
+			// machine; every stall costs one.
+			opts.S3AttemptTimeout = 2 * time.Second
 			opts.S3MaxAttempts = 30
 			laketest.Core(t, func(t *testing.T) lake.Store {
 				st, err := lake.OpenWith(srv.URL(prefixOf(t)), opts)
@@ -109,7 +111,8 @@ func TestS3CreateRetryAfterLostAnswer(t *testing.T) {
 	t.Cleanup(func() { proxy.Close() })
 	opts := srv.Options()
 	opts.S3Endpoint = proxy.URL
-	opts.S3AttemptTimeout = time.Second
+	opts.S3AttemptTimeout = 2 * time.Second
+	opts.S3MaxAttempts = 20
 	tests := []struct {
 		name  string
 		fault faultproxy.Fault
@@ -121,13 +124,13 @@ func TestS3CreateRetryAfterLostAnswer(t *testing.T) {
 		{"reset after", faultproxy.ResetAfter, 100},
 		{"stall after", faultproxy.Stall, 100},
 		// Big enough to fill the socket buffers, so the client's write blocks.
-		{"stall upload", faultproxy.StallUpload, 32 << 20},
+		{"stall upload", faultproxy.StallUpload, 16 << 20},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// The budget is shorter than a stall: only the attempt timeout
 			// gets a Create past one.
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 			defer cancel()
 			st, err := lake.OpenWith(srv.URL(prefixOf(t)), opts)
 			if err != nil {
