@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/catalog/backend"
-	"github.com/ticklake/ticklake/internal/lake"
 )
 
 // catalogUsage describes --catalog with every backend.
@@ -26,19 +24,4 @@ func describeCatalogFlag(fs *pflag.FlagSet) {
 // writer of a running `ticklake up`.
 func openCatalog(loc *locationFlags, readOnly bool) (catalog.Manager, error) {
 	return backend.Open(context.Background(), loc.catalogURL(), backend.Options{ReadOnly: readOnly})
-}
-
-// openLakeFor opens the lake: --lake when given, else the one the catalog's
-// tables live in, else <data-dir>/lake.
-func openLakeFor(ctx context.Context, loc *locationFlags, cat catalog.Catalog, database string) (lake.Store, error) {
-	if loc.lake != "" {
-		return lake.Open(loc.lake)
-	}
-	if tables, err := cat.Tables(ctx, database); err == nil && len(tables) > 0 {
-		t := tables[0]
-		if root, ok := strings.CutSuffix(t.Location, "/"+t.Name); ok {
-			return lake.Open(root)
-		}
-	}
-	return lake.Open(loc.lakeURL())
 }
