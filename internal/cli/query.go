@@ -120,11 +120,12 @@ func openQuerySession(ctx context.Context, e *env, qf *queryFlags) (*querySessio
 		return nil, err
 	}
 	if !qf.noHistory {
+		// A read-only catalog must not stop queries: they just go unrecorded.
 		if s.history, err = query.OpenHistory(historyPath(&qf.loc)); err != nil {
-			s.close()
-			return nil, err
+			e.logger.Warn("queries are not recorded in the history; pass --no-history to silence this", "err", err)
+		} else {
+			s.eng.SetHistory(s.history)
 		}
-		s.eng.SetHistory(s.history)
 	}
 	return s, nil
 }

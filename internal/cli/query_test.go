@@ -275,3 +275,4 @@ func TestQueryS3Lake(t *testing.T) {
 		}
 	}
 }
+
