@@ -275,4 +275,3 @@ func TestQueryS3Lake(t *testing.T) {
 		}
 	}
 }
-
