@@ -20,7 +20,8 @@ vet:
 # test installs what the suite needs (scripts/test-deps.sh), then runs every
 # package's tests with the TICKLAKE_TEST_* settings it prints.
 test: vet
-	eval "$$(scripts/test-deps.sh)" && $(GO) test $(GOTESTFLAGS) -count=1 -timeout 15m ./...
+	mkdir -p .cache && scripts/test-deps.sh > .cache/test-env.sh
+	. ./.cache/test-env.sh && $(GO) test $(GOTESTFLAGS) -count=1 -timeout 15m ./...
 
 bench:
 	TICKLAKE_BENCH_DUCKDB="$$(bench/query/duckdb-cli.sh)" \

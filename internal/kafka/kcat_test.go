@@ -2,13 +2,13 @@ package kafka
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ticklake/ticklake/internal/testenv"
 	"github.com/ticklake/ticklake/internal/tick"
 )
 
@@ -16,10 +16,7 @@ import (
 // client that is not franz-go: librdkafka's kcat. The test command installs
 // kcat and sets TICKLAKE_TEST_KCAT to its path.
 func TestKcatReadsEmbeddedBroker(t *testing.T) {
-	kcat := os.Getenv("TICKLAKE_TEST_KCAT")
-	if kcat == "" {
-		t.Skip("TICKLAKE_TEST_KCAT is not set; `make test` installs kcat and sets it")
-	}
+	kcat := testenv.Lookup(t, "TICKLAKE_TEST_KCAT", "kcat, a librdkafka client")
 	b := newTestBroker(t, "")
 	ensureTestTopic(t, newTestAdmin(t, b.Addr()), "trades", 2)
 	cl := newTestClient(t, b.Addr())

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ticklake/ticklake/internal/lake"
+	"github.com/ticklake/ticklake/internal/testenv"
 )
 
 // EnvBinary names the environment variable holding the versitygw binary.
@@ -57,10 +58,7 @@ type Server struct {
 // them from Env.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := os.Getenv(EnvBinary)
-	if bin == "" {
-		t.Skipf("%s is not set; `make test` sets it (scripts/test-deps.sh installs versitygw)", EnvBinary)
-	}
+	bin := testenv.Lookup(t, EnvBinary, "versitygw, a real S3 server")
 	for k, v := range credentialEnv(t.TempDir()) {
 		t.Setenv(k, v)
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"sync/atomic"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ticklake/ticklake/internal/catalog/glue"
+	"github.com/ticklake/ticklake/internal/testenv"
 )
 
 // EnvMoto names the environment variable holding the moto_server path.
@@ -33,10 +33,7 @@ const Region = "us-east-1"
 // TICKLAKE_TEST_MOTO the test is skipped.
 func StartMoto(t testing.TB) string {
 	t.Helper()
-	bin := os.Getenv(EnvMoto)
-	if bin == "" {
-		t.Skip(EnvMoto + " is not set; `make test` sets it (scripts/test-deps.sh installs moto)")
-	}
+	bin := testenv.Lookup(t, EnvMoto, "moto_server, for the Glue catalog tests")
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
