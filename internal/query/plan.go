@@ -58,6 +58,14 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 	w := &walker{views: views, database: e.cfg.Database, ctes: map[string]bool{}}
 	collectCTEs(tree, w.ctes)
 	w.walk(tree)
+	if w.unrewritten {
+		if e.cache != nil {
+			return nil, &queryError{msg: "query: tables of an S3 lake are read only when named as table or database.table in FROM; query_table(), query() and catalog-qualified names see them empty"}
+		}
+		if err := e.ensureFullViews(ctx); err != nil {
+			return nil, err
+		}
+	}
 	changed := len(w.markets) > 0
 	for _, m := range w.markets {
 		if err := e.expandMarket(ctx, conn, w, m); err != nil {
@@ -203,11 +211,15 @@ func collectCTEs(node any, out map[string]bool) {
 
 // walker finds the catalog table references of every SELECT in the tree.
 type walker struct {
-	views       map[string]view
-	database    string
-	ctes        map[string]bool
-	refs        []*tableRef
-	markets     []*marketRef
+	views    map[string]view
+	database string
+	ctes     map[string]bool
+	refs     []*tableRef
+	markets  []*marketRef
+	// unrewritten is set when the statement reaches a table through DuckDB's
+	// own views (memory.ticklake.trades, query_table('trades')): those
+	// views must then read the files.
+	unrewritten bool
 	deepColumns bool // a column named schema.table.column: leave aliases alone
 }
 
@@ -219,6 +231,12 @@ func (w *walker) walk(node any) {
 		}
 		if x["type"] == "SELECT_NODE" {
 			w.selectNode(x)
+		}
+		if fn, ok := x["function_name"].(string); ok && x["class"] == "FUNCTION" {
+			switch strings.ToLower(fn) {
+			case "query", "query_table", "json_execute_serialized_sql":
+				w.unrewritten = true
+			}
 		}
 		for _, v := range x {
 			w.walk(v)
@@ -297,12 +315,27 @@ func (w *walker) fromItems(node any, f *from) {
 		}
 		if r := w.marketRef(m); r != nil {
 			f.markets = append(f.markets, r)
+		} else {
+			w.noteUnrewritten(m)
 		}
 		f.other = true
 	case "EMPTY", nil:
 	default:
 		f.items++
 		f.other = true
+	}
+}
+
+// noteUnrewritten marks a reference that names a catalog table or market
+// view but that the planner leaves to DuckDB (unless a CTE is meant).
+func (w *walker) noteUnrewritten(m map[string]any) {
+	name, _ := m["table_name"].(string)
+	schema, _ := m["schema_name"].(string)
+	name = strings.ToLower(name)
+	_, table := w.views[name]
+	_, market := findMarketView(name)
+	if (table || market) && !(schema == "" && w.ctes[name]) {
+		w.unrewritten = true
 	}
 }
 

@@ -155,3 +155,22 @@ func TestQueryUnplannedStatementsReadFiles(t *testing.T) {
 		t.Fatalf("table_info rows = %d", len(res.Rows))
 	}
 }
+
+func TestQueryTablesReachedThroughDuckDBViews(t *testing.T) {
+	te, _ := newPrunedEngines(t)
+	for _, sql := range []string{
+		"SELECT count(*) FROM memory.ticklake.trades",
+		"SELECT count(*) FROM query_table('trades')",
+		"SELECT count(*) FROM query('SELECT * FROM trades')",
+	} {
+		t.Run(sql, func(t *testing.T) {
+			if res := mustQuery(t, te.Engine, sql); res.Rows[0][0] != int64(16) {
+				t.Fatalf("rows = %v, want the 16 trades", res.Rows)
+			}
+		})
+	}
+	remote, _ := newRemoteEngine(t, te, noLocal{te.store}, "")
+	if _, err := remote.Query(t.Context(), "SELECT count(*) FROM query_table('trades')"); err == nil || !strings.Contains(err.Error(), "S3 lake") {
+		t.Fatalf("err = %v, want a refusal naming the S3 lake", err)
+	}
+}
