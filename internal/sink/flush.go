@@ -198,6 +198,7 @@ func (s *Sink) account(pb *partBuf, files []File) {
 // and resyncs it to the chain: the loop seeks the consumer there.
 func (s *Sink) lostClaim(ctx context.Context, pb *partBuf) error {
 	s.met.claimsLost.Inc()
+	s.lostCount++
 	s.log.Warn("sink: another sink claimed this flush range; dropping the buffer and resyncing to the chain",
 		"topic", pb.topic, "partition", pb.part, "from", pb.from, "to", pb.to)
 	s.buffered -= pb.bytes
