@@ -27,6 +27,10 @@ type ClientConfig struct {
 	Brokers []string
 	// ClientID identifies ticklake to the brokers (logs, quotas).
 	ClientID string
+	// SASL authenticates the client; the zero value means no SASL.
+	SASL SASLConfig
+	// TLS encrypts connections; the zero value means plaintext.
+	TLS TLSConfig
 }
 
 // DefaultClientConfig returns a config for the embedded broker's default
@@ -48,11 +52,13 @@ func (c ClientConfig) Validate() error {
 	if strings.TrimSpace(c.ClientID) == "" {
 		return errors.New("kafka: client id is empty; pass --kafka-client-id ticklake or leave the default")
 	}
-	return nil
+	return c.validateSecurity()
 }
 
-// Opts returns the kgo options for c: seed brokers, client id and a kslog
-// logger. A nil logger discards the client's logs.
+// Opts returns the kgo options for c: seed brokers, client id, a kslog
+// logger, and TLS and SASL when configured. A nil logger discards the
+// client's logs. A security setting that cannot be loaded (a missing file)
+// makes every connection fail with a *ConfigError, which Ping reports.
 func (c ClientConfig) Opts(logger *slog.Logger) []kgo.Opt {
 	if logger == nil {
 		logger = discardLogger()
@@ -61,11 +67,16 @@ func (c ClientConfig) Opts(logger *slog.Logger) []kgo.Opt {
 	for i, b := range c.Brokers {
 		brokers[i] = strings.TrimSpace(b)
 	}
-	return []kgo.Opt{
+	opts := []kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.ClientID(c.ClientID),
 		kgo.WithLogger(kslog.New(quiet(logger))),
 	}
+	sec, err := c.securityOpts()
+	if err != nil {
+		return append(opts, failingDialer(err))
+	}
+	return append(opts, sec...)
 }
 
 func discardLogger() *slog.Logger {
@@ -75,9 +86,20 @@ func discardLogger() *slog.Logger {
 // Ping checks within timeout that at least one seed broker answers, so a bad
 // --brokers fails at once with one line instead of retrying in silence.
 func Ping(ctx context.Context, cl *kgo.Client, brokers []string, timeout time.Duration) error {
+	return ClientConfig{Brokers: brokers}.Ping(ctx, cl, timeout)
+}
+
+// Ping checks within timeout that a broker answers cl, a client made from
+// c's options. A refused login, an untrusted certificate or an unloadable
+// setting is one line naming the fix, returned at once: cl is not retried.
+func (c ClientConfig) Ping(ctx context.Context, cl *kgo.Client, timeout time.Duration) error {
+	brokers := c.Brokers
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := cl.Ping(ctx); err != nil {
+		if aerr := c.authError(err); aerr != nil {
+			return aerr
+		}
 		return fmt.Errorf("cannot reach Kafka at %s: %w; check --brokers and that the broker is running", strings.Join(brokers, ","), err)
 	}
 	return nil
