@@ -1,9 +1,15 @@
-// Package query runs SQL over the catalog's tables with an embedded DuckDB.
+// Package query runs SQL over the catalog's tables with an embedded DuckDB,
+// like Athena over a Glue catalog.
 //
-// Every catalog table becomes a DuckDB view over its Parquet files, named by
-// the table (and reachable as database.table); views are rebuilt only when the
-// table's schema or file set changes. The engine accepts read statements only
-// and turns every value into a JSON-safe form (see Result).
+// Every catalog table answers to its name (and as database.table), and the
+// market views bars_1m and daily to theirs. A statement is parsed with
+// DuckDB's own parser; each table reference becomes a subquery over just
+// the files its WHERE clause can need (partition pruning on dt, hr and ts,
+// before DuckDB sees a file), cast to the catalog's types. A remote (S3)
+// lake's files are first fetched into a local cache. Only reads run, DuckDB
+// can touch no file outside the lake or cache, and every value comes back
+// JSON-safe (see Result), with Athena-style statistics (see Stats) that a
+// History can keep.
 //
 // It owns no data: files come from the lake, their list and schema from the
 // catalog. It knows no HTTP and no CLI.
