@@ -388,7 +388,9 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 		pb.advance(r)
 		if !r.Attrs.IsControl() {
 			consumed++
-			errs = append(errs, s.consumeRecord(ctx, pb, r))
+			if err := s.consumeRecord(ctx, pb, r); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if pb.replaying() && pb.to >= pb.pending[0].To {
 			errs = append(errs, s.replayRange(ctx, pb))
