@@ -52,7 +52,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		}
 		return &plan{sql: query}, e.ensureFullViews(ctx)
 	case n > 1:
-		return nil, &queryError{msg: "query: several statements in one request; send one statement at a time (remove the extra ';')"}
+		return nil, &queryError{msg: "query: several statements in one request; send one statement at a time (remove the extra ';'; a PIVOT needs an explicit IN list)"}
 	}
 	views := e.snapshot()
 	w := &walker{views: views, database: e.cfg.Database, ctes: map[string]bool{}}
