@@ -1,0 +1,249 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/catalog/backend"
+	"github.com/ticklake/ticklake/internal/kafka"
+	"github.com/ticklake/ticklake/internal/lake"
+	"github.com/ticklake/ticklake/internal/pipeline"
+	"github.com/ticklake/ticklake/internal/query"
+)
+
+var topics = []string{"trades", "quotes"}
+
+// newTestAdmin returns an admin client on brokers, closed after the test.
+func newTestAdmin(t *testing.T, brokers []string) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// freshTopics deletes the trades and quotes topics left by an earlier test
+// on a shared cluster and waits until they are gone.
+func freshTopics(t *testing.T, adm *kadm.Client) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := adm.DeleteTopics(ctx, topics...); err != nil {
+		t.Fatalf("deleting old topics: %v", err)
+	}
+	waitFor(t, "old topics deleted", 30*time.Second, func() bool {
+		td, err := adm.ListTopics(ctx, topics...)
+		if err != nil {
+			return false
+		}
+		for _, d := range td {
+			if d.Err == nil {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// newTestPipeline starts `ticklake up` in-process against brokers, with a
+// fast simulated clock in market hours and short flushes; group names the
+// sink's consumer group.
+func newTestPipeline(t *testing.T, brokers []string, group string, edit func(*pipeline.Config)) *pipeline.Pipeline {
+	t.Helper()
+	cfg := pipeline.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Kafka = kafka.ClientConfig{Brokers: brokers, ClientID: "ticklake-it"}
+	cfg.Sim.Start = time.Date(2026, 11, 2, 15, 59, 0, 0, time.UTC)
+	cfg.Producer.Speed = 60
+	cfg.Sink.FlushInterval = 300 * time.Millisecond
+	cfg.Sink.Group = group
+	cfg.CrawlEvery = 2 * time.Second
+	if edit != nil {
+		edit(&cfg)
+	}
+	p, err := pipeline.Start(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+type result struct {
+	sum pipeline.Summary
+	err error
+}
+
+// runInBackground runs p until the returned cancel is called.
+func runInBackground(p *pipeline.Pipeline) (cancel func(), done <-chan result) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan result, 1)
+	go func() {
+		s, err := p.Run(ctx)
+		ch <- result{s, err}
+	}()
+	return cancel, ch
+}
+
+// stop cancels a run and waits for its summary.
+func stop(t *testing.T, cancel func(), done <-chan result) pipeline.Summary {
+	t.Helper()
+	cancel()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("Run: %v", r.err)
+		}
+		return r.sum
+	case <-time.After(2 * time.Minute):
+		t.Fatal("up did not stop within 2 minutes")
+	}
+	return pipeline.Summary{}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// newTestEngine opens the lake and catalog a stopped pipeline left, with a
+// query engine of its own, closed after the test.
+func newTestEngine(t *testing.T, p *pipeline.Pipeline) *query.Engine {
+	t.Helper()
+	info := p.Info()
+	p.Close()
+	ctx := context.Background()
+	store, err := lake.Open(info.Lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	cat, err := backend.Open(ctx, info.Catalog, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	qc := query.DefaultConfig()
+	qc.CacheDir = t.TempDir()
+	eng, err := query.Open(cat, store, qc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
+// tryQuery is query for polling: a table that does not exist yet is an error.
+func tryQuery(p *pipeline.Pipeline, sql string) ([][]any, error) {
+	body, _ := json.Marshal(map[string]string{"sql": sql})
+	resp, err := http.Post(p.Info().HTTP+"/api/query", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("POST /api/query %q: %s: %s", sql, resp.Status, raw)
+	}
+	var out struct {
+		Rows [][]any `json:"rows"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", raw, err)
+	}
+	return out.Rows, nil
+}
+
+// hours reports how many hourly partitions table has, 0 before it exists.
+func hours(t *testing.T, p *pipeline.Pipeline, table string) int64 {
+	t.Helper()
+	rows, err := tryQuery(p, "SELECT count(DISTINCT hr) FROM "+table)
+	if err != nil || len(rows) == 0 {
+		return 0
+	}
+	return toInt(t, rows[0][0])
+}
+
+// auditExactlyOnce proves through the query engine that table holds every
+// record of its topic once: per partition, as many rows as distinct
+// offsets, running from the log start offset to the high watermark.
+func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	starts, err := adm.ListStartOffsets(ctx, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends, err := adm.ListEndOffsets(ctx, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Query(ctx, fmt.Sprintf(`SELECT _kafka_partition, count(*), count(DISTINCT _kafka_offset),
+		min(_kafka_offset), max(_kafka_offset) FROM %s GROUP BY 1 ORDER BY 1`, table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := res.Rows
+	seen := map[int32]bool{}
+	var total int64
+	for _, r := range rows {
+		part := int32(toInt(t, r[0]))
+		n, d, lo, hi := toInt(t, r[1]), toInt(t, r[2]), toInt(t, r[3]), toInt(t, r[4])
+		s, _ := starts.Lookup(table, part)
+		e, _ := ends.Lookup(table, part)
+		if n != d || lo != s.Offset || hi != e.Offset-1 || n != e.Offset-s.Offset {
+			t.Errorf("%s[%d]: %d rows, %d distinct offsets %d..%d; the log holds %d..%d",
+				table, part, n, d, lo, hi, s.Offset, e.Offset-1)
+		}
+		seen[part] = true
+		total += n
+	}
+	ends.Each(func(o kadm.ListedOffset) {
+		s, _ := starts.Lookup(table, o.Partition)
+		if !seen[o.Partition] && o.Offset > s.Offset {
+			t.Errorf("%s[%d]: no rows, the log holds %d..%d", table, o.Partition, s.Offset, o.Offset-1)
+		}
+	})
+	return total
+}
+
+func toInt(t *testing.T, v any) int64 {
+	t.Helper()
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case string:
+		var n int64
+		if _, err := fmt.Sscan(strings.TrimSpace(x), &n); err != nil {
+			t.Fatalf("not a number: %q", x)
+		}
+		return n
+	}
+	t.Fatalf("unexpected %T %v", v, v)
+	return 0
+}
