@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/catalog/backend"
+	"github.com/ticklake/ticklake/internal/catalog/sqlite"
 	"github.com/ticklake/ticklake/internal/crawler"
 	"github.com/ticklake/ticklake/internal/kafka"
 	"github.com/ticklake/ticklake/internal/lake"
@@ -46,6 +48,7 @@ type Pipeline struct {
 	producer *kafka.Producer
 	sim      *sim.Sim
 	engine   *query.Engine
+	history  *query.History
 	web      *web.Server
 }
 
@@ -132,12 +135,27 @@ func (p *Pipeline) openSink(context.Context) error {
 	sc := p.cfg.Sink
 	sc.Topics = []string{p.cfg.Producer.TopicTrades, p.cfg.Producer.TopicQuotes}
 	sc.OnFiles = p.registerFiles
+	if sc.InstanceID == "" {
+		// Static membership: a restarted `up` takes its partitions back at
+		// once instead of waiting out the session timeout.
+		host, _ := os.Hostname()
+		sc.InstanceID = "ticklake-up-" + host
+	}
 	kc := p.cfg.Kafka
 	kc.Brokers = p.brokers
 	kc.ClientID += "-sink"
 	var err error
 	p.sink, err = sink.New(sc, p.store, kc.Opts(p.log.With("component", "kafka")), p.log, p.reg)
 	return err
+}
+
+// historyPath is where query history is kept: the SQLite catalog's file, or
+// history.db in the data dir when the catalog is Glue.
+func (p *Pipeline) historyPath() string {
+	if path, err := sqlite.URLPath(p.cfg.Catalog); err == nil {
+		return path
+	}
+	return filepath.Join(p.cfg.DataDir, "history.db")
 }
 
 // registerFiles is the event path: the catalog hears of each new file as soon
@@ -165,8 +183,16 @@ func (p *Pipeline) openQuery(context.Context) error {
 	var err error
 	qc := query.DefaultConfig()
 	qc.CacheDir = filepath.Join(p.cfg.DataDir, "cache")
-	p.engine, err = query.Open(p.cat, p.store, qc, p.log.With("component", "query"))
-	return err
+	if p.engine, err = query.Open(p.cat, p.store, qc, p.log.With("component", "query")); err != nil {
+		return err
+	}
+	// Queries through /api/query go into the same history as `ticklake
+	// query`: inside the SQLite catalog, or beside it for Glue.
+	if p.history, err = query.OpenHistory(p.historyPath()); err != nil {
+		return err
+	}
+	p.engine.SetHistory(p.history)
+	return nil
 }
 
 func (p *Pipeline) openWeb(context.Context) error {
@@ -188,6 +214,9 @@ func (p *Pipeline) Close() error {
 	var errs []error
 	if p.engine != nil {
 		errs = append(errs, p.engine.Close())
+	}
+	if p.history != nil {
+		errs = append(errs, p.history.Close())
 	}
 	if p.cat != nil {
 		errs = append(errs, p.cat.Close())
