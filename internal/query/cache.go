@@ -74,8 +74,19 @@ func newFileCache(dir string, max int64, store lake.Store, logger *slog.Logger) 
 // time in the name (a changed object is a new copy).
 func (c *fileCache) path(f viewFile) string {
 	h := sha256.Sum256([]byte(f.key + "\x00" + strconv.FormatInt(f.bytes, 10) + "\x00" + strconv.FormatInt(f.modTime.UnixNano(), 10)))
-	base := strings.TrimSuffix(filepath.FromSlash(f.key), ".parquet")
-	return filepath.Join(c.dir, base+"."+hex.EncodeToString(h[:6])+".parquet")
+	name := filepath.FromSlash(f.key)
+	ext := fileExt(name)
+	return filepath.Join(c.dir, strings.TrimSuffix(name, ext)+"."+hex.EncodeToString(h[:6])+ext)
+}
+
+// fileExt is a name's format extension, with the compression extension
+// after it (".json.gz"), so that a copy is read as its original.
+func fileExt(name string) string {
+	ext := filepath.Ext(name)
+	if extCompression(ext) != "" {
+		ext = filepath.Ext(strings.TrimSuffix(name, ext)) + ext
+	}
+	return ext
 }
 
 // fetch makes sure every file has a local copy, fetching the missing ones

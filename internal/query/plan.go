@@ -138,7 +138,7 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // kept files under the same alias, so the rest of the statement binds as
 // before.
 func (e *Engine) replaceRef(ctx context.Context, conn *sql.Conn, r *tableRef, v view, paths []string) error {
-	body, err := e.viewBody(ctx, v.table, paths, e.sameSchema(ctx, paths))
+	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, paths))
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,10 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	if len(paths) == 0 {
 		return emptySelect(cols), nil
 	}
-	source := readParquet(paths, t.PartitionKeys, !uniform)
+	source, err := readSource(t, paths, !uniform)
+	if err != nil {
+		return "", err
+	}
 	have, err := e.describe(ctx, source)
 	if err != nil {
 		return "", fmt.Errorf("query: reading the schema of %s: %s", t.Name, oneLine(err.Error(), ""))
@@ -116,7 +119,7 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 }
 
 // describe returns the columns (name -> DuckDB type) a source yields, keyed
-// by their normalised name.
+// by their name in the files.
 // Answers are cached by source, which names the files: pruned queries over
 // the same partitions do not read the footers twice to bind.
 func (e *Engine) describe(ctx context.Context, source string) (map[string]fileColumn, error) {
@@ -143,7 +146,7 @@ func (e *Engine) describeNow(ctx context.Context, source string) (map[string]fil
 		if err := rows.Scan(&fc.name, &fc.typ); err != nil {
 			return nil, err
 		}
-		have[lake.ColumnName(fc.name)] = fc
+		have[fc.name] = fc
 	}
 	return have, rows.Err()
 }
@@ -177,7 +180,7 @@ func (c *setCache[V]) put(k [32]byte, v V) {
 
 func columnExpr(c catalog.Column, have map[string]fileColumn) string {
 	typ, ok := duckType(c.Type)
-	fc, present := have[c.Name]
+	fc, present := findColumn(c, have)
 	switch {
 	case !present:
 		if !ok {
@@ -189,6 +192,24 @@ func columnExpr(c catalog.Column, have map[string]fileColumn) string {
 	default:
 		return fmt.Sprintf("CAST(%s AS %s) AS %s", quoteIdent(fc.name), typ, quoteIdent(c.Name))
 	}
+}
+
+// findColumn finds the file column of a catalog column: by its
+// original_name parameter, by its name, or by the normalised file name
+// (Parquet written by others with "Adj Close" for adj_close).
+func findColumn(c catalog.Column, have map[string]fileColumn) (fileColumn, bool) {
+	if fc, ok := have[fileName(c)]; ok {
+		return fc, true
+	}
+	if fc, ok := have[c.Name]; ok {
+		return fc, true
+	}
+	for _, fc := range have {
+		if lake.ColumnName(fc.name) == c.Name {
+			return fc, true
+		}
+	}
+	return fileColumn{}, false
 }
 
 // emptySelect binds like the table but yields no rows.
@@ -210,25 +231,5 @@ func emptySelect(cols []catalog.Column) string {
 // readParquet is the table function call reading paths with the partition
 // keys typed as the catalog says.
 func readParquet(paths []string, keys []catalog.Column, unionByName bool) string {
-	quoted := make([]string, len(paths))
-	for i, p := range paths {
-		quoted[i] = quoteLiteral(p)
-	}
-	var b strings.Builder
-	b.WriteString("read_parquet([" + strings.Join(quoted, ", ") + "], union_by_name = " + strconv.FormatBool(unionByName))
-	if len(keys) > 0 {
-		types := make([]string, 0, len(keys))
-		for _, k := range keys {
-			typ, ok := duckType(k.Type)
-			if !ok {
-				typ = "VARCHAR"
-			}
-			types = append(types, quoteLiteral(k.Name)+": "+typ)
-		}
-		b.WriteString(", hive_partitioning = true, hive_types = {" + strings.Join(types, ", ") + "}")
-	} else {
-		b.WriteString(", hive_partitioning = false")
-	}
-	b.WriteString(")")
-	return b.String()
+	return "read_parquet([" + quotePaths(paths) + "], union_by_name = " + strconv.FormatBool(unionByName) + hiveParams(keys) + ")"
 }

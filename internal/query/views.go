@@ -180,7 +180,7 @@ func (e *Engine) ensureFullViews(ctx context.Context) error {
 		for i, f := range v.files {
 			paths[i] = f.path
 		}
-		body, err := e.viewBody(ctx, v.table, paths, e.sameSchema(ctx, paths))
+		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, paths))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,162 @@
+package query
+
+// This file picks the DuckDB table function that reads a table's files by
+// the table's classification, as the crawler (or Glue) recorded it:
+// read_parquet, read_json or read_csv, each with the catalog's partition
+// keys as typed hive partitions.
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/ticklake/ticklake/internal/catalog"
+)
+
+// paramCompression is the table parameter naming the compression of its
+// text files (gzip, zstd), as Glue's crawler writes it.
+const paramCompression = "compressionType"
+
+// isParquet tells whether a table's files are Parquet (the sink's, and a
+// table without a classification).
+func isParquet(t catalog.Table) bool {
+	c := strings.ToLower(t.Classification)
+	return c == "" || c == "parquet"
+}
+
+// readSource is the table function call reading paths as the table's
+// classification says. unionByName matters for Parquet and CSV, whose
+// files name their own columns.
+func readSource(t catalog.Table, paths []string, unionByName bool) (string, error) {
+	switch strings.ToLower(t.Classification) {
+	case "", "parquet":
+		return readParquet(paths, t.PartitionKeys, unionByName), nil
+	case "json":
+		return readJSON(t, paths), nil
+	case "csv":
+		return readCSV(t, paths), nil
+	}
+	return "", fmt.Errorf("query: table %s is classified %q; the engine reads parquet, json and csv tables (re-crawl it or fix its classification)", t.Name, t.Classification)
+}
+
+// readJSON reads one object per file, JSON Lines or arrays of objects
+// (format auto tells them apart per file) with the catalog's columns
+// declared under their names in the files: nothing is sampled, and a key
+// missing from a file reads NULL.
+func readJSON(t catalog.Table, paths []string) string {
+	cols := make([]string, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		typ, ok := duckType(c.Type)
+		if !ok {
+			typ = "VARCHAR" // the value's JSON text
+		}
+		cols = append(cols, quoteLiteral(fileName(c))+": "+quoteLiteral(typ))
+	}
+	var b strings.Builder
+	b.WriteString("read_json([" + quotePaths(paths) + "], format = 'auto', records = true")
+	b.WriteString(", columns = {" + strings.Join(cols, ", ") + "}")
+	b.WriteString(", compression = " + quoteLiteral(compression(t, paths, "uncompressed", "auto_detect")))
+	b.WriteString(hiveParams(t.PartitionKeys) + ")")
+	return b.String()
+}
+
+// readCSV reads files with a header row, every field as text: the columns
+// are matched by the header's names across files (union_by_name) and cast
+// to the catalog's types by the view, so a value beyond the sniffer's
+// sample cannot fail the read with a type DuckDB guessed.
+func readCSV(t catalog.Table, paths []string) string {
+	delim := t.Parameters[catalog.ParamDelimiter]
+	if delim == "" {
+		delim = ","
+	}
+	header := true
+	if n, err := strconv.Atoi(t.Parameters["skip.header.line.count"]); err == nil && n == 0 {
+		header = false
+	}
+	var b strings.Builder
+	b.WriteString("read_csv([" + quotePaths(paths) + "], delim = " + quoteLiteral(delim))
+	b.WriteString(", header = " + strconv.FormatBool(header) + ", all_varchar = true, union_by_name = " + strconv.FormatBool(header))
+	b.WriteString(", compression = " + quoteLiteral(compression(t, paths, "none", "auto")))
+	b.WriteString(hiveParams(t.PartitionKeys) + ")")
+	return b.String()
+}
+
+// fileName is the column's name in the files: its original_name parameter
+// when the crawler normalised it ("Adj Close" for adj_close).
+func fileName(c catalog.Column) string {
+	if orig := c.Parameters[catalog.ParamOriginalName]; orig != "" {
+		return orig
+	}
+	return c.Name
+}
+
+// compression is the compression DuckDB is told: the one every file's
+// extension names (.gz, .zst), the table's compressionType for files whose
+// names say none, or auto (per file, by extension) when they differ.
+func compression(t catalog.Table, paths []string, none, auto string) string {
+	seen := ""
+	for i, p := range paths {
+		c := extCompression(p)
+		if c == "" {
+			c = strings.ToLower(t.Parameters[paramCompression])
+		}
+		if i > 0 && c != seen {
+			return auto
+		}
+		seen = c
+	}
+	switch seen {
+	case "gzip", "zstd":
+		return seen
+	case "":
+		return none
+	}
+	return auto
+}
+
+// extCompression is the compression a file name's extension names.
+func extCompression(p string) string {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".gz", ".gzip":
+		return "gzip"
+	case ".zst", ".zstd":
+		return "zstd"
+	}
+	return ""
+}
+
+// hiveParams types the partition keys as the catalog says (not as DuckDB
+// would guess them from the folder names), or switches hive partitioning
+// off for an unpartitioned table, so that a k=v folder name never adds a
+// column the catalog does not have.
+func hiveParams(keys []catalog.Column) string {
+	if len(keys) == 0 {
+		return ", hive_partitioning = false"
+	}
+	types := make([]string, 0, len(keys))
+	for _, k := range keys {
+		typ, ok := duckType(k.Type)
+		if !ok {
+			typ = "VARCHAR"
+		}
+		types = append(types, quoteLiteral(k.Name)+": "+typ)
+	}
+	return ", hive_partitioning = true, hive_types = {" + strings.Join(types, ", ") + "}"
+}
+
+func quotePaths(paths []string) string {
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = quoteLiteral(p)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// uniformFiles tells whether the files share one schema, so that Parquet
+// can skip union_by_name. Only Parquet footers are compared; text files
+// are always read by name.
+func (e *Engine) uniformFiles(ctx context.Context, t catalog.Table, paths []string) bool {
+	return isParquet(t) && e.sameSchema(ctx, paths)
+}
