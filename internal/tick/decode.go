@@ -13,7 +13,13 @@ import (
 // concurrent use.
 type Decoder struct {
 	strs map[string]string
+	tmp  []string // scratch for one list
+	slab []string // backing store the decoded lists are cut from
 }
+
+// slabLen is how many list elements one slab allocation holds: decoded
+// lists share slabs instead of costing an allocation each.
+const slabLen = 4096
 
 // maxInterned bounds the intern table; past it strings are copied.
 const maxInterned = 1 << 14
@@ -204,10 +210,10 @@ func (s *scan) strs(d *Decoder, dst *[]string) bool {
 	if !s.eat('[') {
 		return false
 	}
-	out := make([]string, 0, 4)
+	d.tmp = d.tmp[:0]
 	s.ws()
 	if s.eat(']') {
-		*dst = out
+		*dst = d.list()
 		return true
 	}
 	for {
@@ -216,16 +222,29 @@ func (s *scan) strs(d *Decoder, dst *[]string) bool {
 		if !s.str(d, &v) {
 			return false
 		}
-		out = append(out, v)
+		d.tmp = append(d.tmp, v)
 		s.ws()
 		if s.eat(']') {
-			*dst = out
+			*dst = d.list()
 			return true
 		}
 		if !s.eat(',') {
 			return false
 		}
 	}
+}
+
+// list copies the scratch list into the slab and returns it, capped so
+// that appending to it never reaches a neighbour's elements; it is never
+// nil, like encoding/json's empty list.
+func (d *Decoder) list() []string {
+	n := len(d.tmp)
+	if cap(d.slab)-len(d.slab) < n || d.slab == nil {
+		d.slab = make([]string, 0, max(slabLen, n))
+	}
+	start := len(d.slab)
+	d.slab = append(d.slab, d.tmp...)
+	return d.slab[start : start+n : start+n]
 }
 
 // number returns the bytes of a JSON number made of the characters numbers
