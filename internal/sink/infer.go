@@ -26,6 +26,7 @@ import (
 // and nothing is dropped. The schema depends only on the range's records, so
 // rewriting a range reproduces its files.
 type jsonTable struct {
+	enc   *encoder
 	hours map[lake.Partition]*jsonHour
 	n     int
 }
@@ -52,7 +53,9 @@ const (
 	kindText
 )
 
-func newJSONTable() *jsonTable { return &jsonTable{hours: make(map[lake.Partition]*jsonHour)} }
+func newJSONTable(enc *encoder) *jsonTable {
+	return &jsonTable{enc: enc, hours: make(map[lake.Partition]*jsonHour)}
+}
 
 func (t *jsonTable) add(r *kgo.Record) error {
 	fields, err := decodeObject(r.Value)
@@ -119,7 +122,7 @@ func (t *jsonTable) encode(topic string, part int32, ingest time.Time, extra map
 	files := make([]encodedFile, 0, len(parts))
 	for _, p := range parts {
 		h := t.hours[p]
-		data, err := encodeInferred(h.rows, ingest, topic, part, h.first, h.last, extra)
+		data, err := encodeInferred(t.enc, h.rows, ingest, topic, part, h.first, h.last, extra)
 		if err != nil {
 			return nil, fmt.Errorf("encoding %s partition %d offsets %d-%d: %w", topic, part, h.first, h.last, err)
 		}
@@ -186,7 +189,7 @@ func inferColumns(kinds map[string]kind) []column {
 }
 
 // encodeInferred writes rows as one Parquet file with their inferred schema.
-func encodeInferred(rows []jsonRow, ingest time.Time, topic string, part int32, first, last int64, extra map[string]string) ([]byte, error) {
+func encodeInferred(enc *encoder, rows []jsonRow, ingest time.Time, topic string, part int32, first, last int64, extra map[string]string) ([]byte, error) {
 	cols := inferColumns(inferKinds(rows))
 	group := parquet.Group{
 		"_kafka_partition": parquet.Int(32),
@@ -204,7 +207,7 @@ func encodeInferred(rows []jsonRow, ingest time.Time, topic string, part int32, 
 	colNames, _ := json.Marshal(names) // strings always marshal
 	meta := fileMeta(topic, part, first, last, string(colNames))
 	maps.Copy(meta, extra)
-	opts := []parquet.WriterOption{schema, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(rowGroupRows),
+	opts := []parquet.WriterOption{schema, parquet.Compression(enc.codec), parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.CreatedBy("ticklake", "", "")}
 	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		opts = append(opts, parquet.KeyValueMetadata(k, meta[k]))

@@ -1,9 +1,6 @@
 package sink
 
 import (
-	"cmp"
-	"strings"
-
 	"github.com/parquet-go/parquet-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -47,20 +44,20 @@ type quoteRow struct {
 
 // newTable returns the table for a topic's records: typed for ticklake's
 // topics, inferred from the records for any other.
-func newTable(topic string) table {
+func newTable(topic string, enc *encoder) table {
 	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 	dec := tick.NewDecoder()
 	switch topic {
 	case tick.TopicTrades:
-		return newRowTable(func(r *kgo.Record) (tradeRow, error) { return decodeTradeRow(dec, r) }, func(r *tradeRow, us int64) { r.IngestTime = us }, func(a, b tradeRow) int {
-			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts), cmp.Compare(a.KafkaOffset, b.KafkaOffset))
-		}, bySymbolTs...)
+		return newRowTable(enc, func(r *kgo.Record) (tradeRow, error) { return decodeTradeRow(dec, r) },
+			func(r *tradeRow, us int64) { r.IngestTime = us },
+			func(r *tradeRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs...)
 	case tick.TopicQuotes:
-		return newRowTable(func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) }, func(r *quoteRow, us int64) { r.IngestTime = us }, func(a, b quoteRow) int {
-			return cmp.Or(strings.Compare(a.Symbol, b.Symbol), cmp.Compare(a.Ts, b.Ts), cmp.Compare(a.KafkaOffset, b.KafkaOffset))
-		}, bySymbolTs...)
+		return newRowTable(enc, func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) },
+			func(r *quoteRow, us int64) { r.IngestTime = us },
+			func(r *quoteRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs...)
 	}
-	return newJSONTable()
+	return newJSONTable(enc)
 }
 
 func decodeTradeRow(dec *tick.Decoder, r *kgo.Record) (tradeRow, error) {

@@ -72,6 +72,7 @@ type Sink struct {
 	backoff time.Duration      // owned by the loop: the wait before the next retry
 	paused  bool               // owned by the loop: fetching paused (backpressure)
 	fresh   *freshness
+	enc     *encoder // shared by the tables: codec and row pools
 
 	mu        sync.Mutex // the loop and the group callbacks share the state below
 	bufs      map[partKey]*partBuf
@@ -128,6 +129,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		chains:   make(map[partKey]chain),
 		seeks:    make(map[partKey]int64),
 		fresh:    newFreshness(),
+		enc:      newEncoder(),
 		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
 	}
 	s.clientOpts = append(slices.Clone(clientOpts),
@@ -444,7 +446,7 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 func (s *Sink) buffer(pk partKey) *partBuf {
 	pb := s.bufs[pk]
 	if pb == nil {
-		pb = newPartBuf(pk, newTable(pk.topic), s.chains[pk])
+		pb = newPartBuf(pk, newTable(pk.topic, s.enc), s.chains[pk])
 		delete(s.chains, pk)
 		s.bufs[pk] = pb
 	}

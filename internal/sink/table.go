@@ -64,11 +64,16 @@ type encodedFile struct {
 type rowTable[T any] struct {
 	decode  func(r *kgo.Record) (T, error)
 	stamp   func(row *T, ingestMicros int64)
-	compare func(a, b T) int // a total order: ties broken by Kafka offset
+	key     func(row *T) (symbol string, ts, offset int64) // the sort order
 	sorting []parquet.SortingColumn
 	columns string // the ticklake.columns metadata value
+	enc     *encoder
 	hours   map[lake.Partition]*hourRows[T]
 	n       int
+	// The hour of the last record and its rows: consecutive records mostly
+	// share an hour, and naming a partition formats a date.
+	lastHour int64
+	last     *hourRows[T]
 }
 
 // hourRows holds the rows of one hourly partition and their offset range.
@@ -77,13 +82,14 @@ type hourRows[T any] struct {
 	first, last int64
 }
 
-func newRowTable[T any](decode func(*kgo.Record) (T, error), stamp func(*T, int64), compare func(a, b T) int, sorting ...parquet.SortingColumn) *rowTable[T] {
+func newRowTable[T any](enc *encoder, decode func(*kgo.Record) (T, error), stamp func(*T, int64), key func(*T) (string, int64, int64), sorting ...parquet.SortingColumn) *rowTable[T] {
 	return &rowTable[T]{
 		decode:  decode,
 		stamp:   stamp,
-		compare: compare,
+		key:     key,
 		sorting: sorting,
 		columns: columnsJSON(parquet.SchemaOf(new(T))),
+		enc:     enc,
 		hours:   make(map[lake.Partition]*hourRows[T]),
 	}
 }
@@ -93,23 +99,37 @@ func (t *rowTable[T]) add(r *kgo.Record) error {
 	if err != nil {
 		return err
 	}
-	p := lake.PartitionOf(r.Timestamp)
-	h := t.hours[p]
-	if h == nil {
-		h = &hourRows[T]{first: r.Offset}
-		t.hours[p] = h
-	}
+	h := t.hour(r)
 	h.rows = append(h.rows, row)
 	h.last = r.Offset
 	t.n++
 	return nil
 }
 
+// hour returns the rows of r's hourly partition, making them on first use.
+func (t *rowTable[T]) hour(r *kgo.Record) *hourRows[T] {
+	hk := floorDiv(r.Timestamp.Unix(), 3600) // Unix time has no leap seconds: UTC hours
+	if t.last != nil && hk == t.lastHour {
+		return t.last
+	}
+	p := lake.PartitionOf(r.Timestamp)
+	h := t.hours[p]
+	if h == nil {
+		h = &hourRows[T]{first: r.Offset, rows: getRows[T](t.enc)}
+		t.hours[p] = h
+	}
+	t.lastHour, t.last = hk, h
+	return h
+}
+
 func (t *rowTable[T]) rows() int { return t.n }
 
 func (t *rowTable[T]) reset() {
+	for _, h := range t.hours {
+		putRows(t.enc, h.rows)
+	}
 	clear(t.hours)
-	t.n = 0
+	t.n, t.last = 0, nil
 }
 
 func (t *rowTable[T]) encode(topic string, part int32, ingest time.Time, extra map[string]string) ([]encodedFile, error) {
@@ -119,15 +139,11 @@ func (t *rowTable[T]) encode(topic string, part int32, ingest time.Time, extra m
 	files := make([]encodedFile, 0, len(parts))
 	for _, p := range parts {
 		h := t.hours[p]
-		// compare ends on the Kafka offset: a total order, so the
-		// files of a range are the same bytes whoever encodes them.
-		slices.SortFunc(h.rows, t.compare)
-		for i := range h.rows {
-			t.stamp(&h.rows[i], ingest.UnixMicro())
-		}
+		sorted := t.sorted(h.rows, ingest.UnixMicro())
 		meta := fileMeta(topic, part, h.first, h.last, t.columns)
 		maps.Copy(meta, extra)
-		data, err := encodeParquet(h.rows, meta, t.sorting)
+		data, err := encodeParquet(t.enc, sorted, meta, t.sorting)
+		putRows(t.enc, sorted)
 		if err != nil {
 			return nil, fmt.Errorf("encoding %s partition %d offsets %d-%d: %w", topic, part, h.first, h.last, err)
 		}
@@ -136,11 +152,60 @@ func (t *rowTable[T]) encode(topic string, part int32, ingest time.Time, extra m
 	return files, nil
 }
 
+// rowKey is a row's place in the sort order: symbols ranked, ties broken by
+// ts then by Kafka offset, a total order, so the files of a range are the
+// same bytes whoever encodes them.
+type rowKey struct {
+	rank uint32
+	i    int32
+	ts   int64
+	off  int64
+}
+
+// sorted returns a copy of rows in (symbol, ts, offset) order, stamped with
+// the ingest time; rows themselves are left as they are.
+func (t *rowTable[T]) sorted(rows []T, ingestMicros int64) []T {
+	ranks := make(map[string]uint32)
+	keys := make([]rowKey, len(rows))
+	for i := range rows {
+		sym, ts, off := t.key(&rows[i])
+		if _, ok := ranks[sym]; !ok {
+			ranks[sym] = 0
+		}
+		keys[i] = rowKey{i: int32(i), ts: ts, off: off}
+	}
+	syms := slices.Sorted(maps.Keys(ranks))
+	for i, sym := range syms {
+		ranks[sym] = uint32(i)
+	}
+	for i := range rows {
+		sym, _, _ := t.key(&rows[i])
+		keys[i].rank = ranks[sym]
+	}
+	slices.SortFunc(keys, func(a, b rowKey) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ts, b.ts), cmp.Compare(a.off, b.off))
+	})
+	out := getRows[T](t.enc)
+	for _, k := range keys {
+		out = append(out, rows[k.i])
+		t.stamp(&out[len(out)-1], ingestMicros)
+	}
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
 // encodeParquet writes rows as one zstd-compressed Parquet file.
-func encodeParquet[T any](rows []T, meta map[string]string, sorting []parquet.SortingColumn) ([]byte, error) {
+func encodeParquet[T any](enc *encoder, rows []T, meta map[string]string, sorting []parquet.SortingColumn) ([]byte, error) {
 	var buf bytes.Buffer
 	opts := []parquet.WriterOption{
-		parquet.Compression(&parquet.Zstd),
+		parquet.Compression(enc.codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.CreatedBy("ticklake", "", ""),
 	}

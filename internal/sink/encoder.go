@@ -1,0 +1,54 @@
+package sink
+
+import (
+	"sync"
+
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// encoder is what the tables of one sink share to encode files: the zstd
+// codec (its pooled encoders) and pools of row slices, so that buffering
+// and sorting rows reuses memory instead of growing new slices for every
+// flush range. The pools are emptied by the garbage collector, which keeps
+// the memory they hold bounded.
+type encoder struct {
+	codec *zstd.Codec
+	rows  sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T
+}
+
+// zstdLevel is the sink's compression level: the fastest, which costs a
+// few percent in file size and saves most of the compression CPU.
+const zstdLevel = zstd.SpeedFastest
+
+func newEncoder() *encoder {
+	return &encoder{codec: &zstd.Codec{Level: zstdLevel}}
+}
+
+// pool returns the pool of []T slices.
+func pool[T any](e *encoder) *sync.Pool {
+	var zero *T
+	if p, ok := e.rows.Load(zero); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := e.rows.LoadOrStore(zero, &sync.Pool{})
+	return p.(*sync.Pool)
+}
+
+// getRows returns an empty slice of rows, with capacity when one was put
+// back.
+func getRows[T any](e *encoder) []T {
+	if s, ok := pool[T](e).Get().(*[]T); ok {
+		return (*s)[:0]
+	}
+	return nil
+}
+
+// putRows gives rows back for reuse; the caller no longer holds them.
+func putRows[T any](e *encoder, rows []T) {
+	if cap(rows) == 0 {
+		return
+	}
+	clear(rows) // drop the strings they point to
+	rows = rows[:0]
+	pool[T](e).Put(&rows)
+}
