@@ -3,6 +3,7 @@ module github.com/ticklake/ticklake
 go 1.26.0
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/athena v1.67.1
 	github.com/creack/pty v1.1.24
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
 	github.com/parquet-go/parquet-go v0.32.0

@@ -26,10 +26,12 @@ type queryFlags struct {
 	output    string
 	stats     bool
 	noHistory bool
+	engine    string
+	athena    query.AthenaConfig
 }
 
 func newQueryCmd(e *env) *cobra.Command {
-	qf := &queryFlags{cfg: query.DefaultConfig()}
+	qf := &queryFlags{cfg: query.DefaultConfig(), athena: query.DefaultAthenaConfig()}
 	cmd := &cobra.Command{
 		Use:   `query [flags] ["SQL"]`,
 		Short: "Run SQL over the catalog's tables (an interactive shell without SQL)",
@@ -43,14 +45,20 @@ end with ';' and may span lines; the line history is kept in
 <data-dir>/query_history.txt. It works while ticklake up is writing.
 
 S3 lakes are read through a local cache (--cache-dir): the needed objects
-are fetched in parallel, and repeated queries read them from there.`,
+are fetched in parallel, and repeated queries read them from there.
+
+--engine athena submits the statement to Amazon Athena instead (over the
+Glue catalog, e.g. one ticklake crawl --catalog glue://... keeps), waits
+for it and prints its result the same way; --stats shows Athena's queueing,
+planning and execution times and bytes scanned.`,
 		Example: `  ticklake query "SELECT symbol, count(*), min(price), max(price) FROM trades GROUP BY 1 ORDER BY 1"
   ticklake query --stats "SELECT * FROM bars_1m WHERE symbol = 'AAPL' AND minute >= '2026-11-02 14:30' LIMIT 10"
   ticklake query --format parquet --output day.parquet "FROM trades WHERE dt = '2026-11-02'"
-  ticklake query            # interactive shell`,
+  ticklake query            # interactive shell
+  ticklake query --engine athena --athena-region eu-west-1 --output-location s3://my-results/ticklake/ "SELECT count(*) FROM trades"`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := qf.validate(); err != nil {
+			if err := qf.validate(cmd.Flags()); err != nil {
 				return err
 			}
 			sess, err := openQuerySession(cmd.Context(), e, qf)
@@ -81,11 +89,31 @@ func (qf *queryFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&qf.cfg.Database, "database", qf.cfg.Database, "catalog database whose tables the query sees")
 	fs.StringVar(&qf.cfg.CacheDir, "cache-dir", "", "local cache of an S3 lake's files (default <data-dir>/cache)")
 	fs.StringVar(&qf.cfg.CacheSize, "cache-size", qf.cfg.CacheSize, "largest size of the --cache-dir; least recently used files go first")
+	fs.StringVar(&qf.engine, "engine", "duckdb", "where statements run: duckdb (embedded, over the lake) or athena (Amazon Athena, over the Glue catalog)")
+	fs.StringVar(&qf.athena.Workgroup, "workgroup", qf.athena.Workgroup, "Athena workgroup (with --engine athena)")
+	fs.StringVar(&qf.athena.OutputLocation, "output-location", "", "s3:// prefix Athena writes results to (with --engine athena; default the workgroup's)")
+	fs.StringVar(&qf.athena.Region, "athena-region", "", "AWS region of Athena (with --engine athena; default AWS_REGION)")
+	fs.StringVar(&qf.athena.Endpoint, "athena-endpoint", "", "Athena endpoint URL, e.g. a VPC endpoint (with --engine athena; default AWS's)")
 }
 
-func (qf *queryFlags) validate() error {
+// athenaFlags are the flags that only --engine athena reads.
+var athenaFlags = []string{"workgroup", "output-location", "athena-region", "athena-endpoint"}
+
+func (qf *queryFlags) validate(fs *pflag.FlagSet) error {
 	if _, err := resultWriter(qf.format); err != nil {
 		return err
+	}
+	switch qf.engine {
+	case "athena":
+		return qf.validateAthena()
+	case "duckdb":
+		for _, name := range athenaFlags {
+			if fs.Changed(name) {
+				return fmt.Errorf("--%s is for --engine athena; add --engine athena or drop it", name)
+			}
+		}
+	default:
+		return fmt.Errorf("invalid --engine %q: use duckdb or athena", qf.engine)
 	}
 	if qf.format == "parquet" && qf.output == "" {
 		return fmt.Errorf("--format parquet needs --output FILE: Parquet is not written to a terminal")
@@ -96,16 +124,35 @@ func (qf *queryFlags) validate() error {
 	return qf.cfg.Validate()
 }
 
-// querySession is an open catalog, lake, engine and history.
+// validateAthena fills the Athena configuration from the shared flags.
+func (qf *queryFlags) validateAthena() error {
+	if qf.athena.Region == "" {
+		qf.athena.Region = os.Getenv("AWS_REGION")
+	}
+	qf.athena.Database, qf.athena.Timeout, qf.athena.MaxRows = qf.cfg.Database, qf.cfg.Timeout, qf.cfg.MaxRows
+	return qf.athena.Validate()
+}
+
+// querySession is an open runner and history, and for the embedded engine
+// the catalog and lake it reads.
 type querySession struct {
 	cat     catalog.Catalog
 	store   lake.Store
-	eng     *query.Engine
+	eng     query.Runner
 	history *query.History
 }
 
 func openQuerySession(ctx context.Context, e *env, qf *queryFlags) (*querySession, error) {
 	s := &querySession{}
+	if qf.engine == "athena" {
+		eng, err := query.OpenAthena(ctx, qf.athena, e.logger)
+		if err != nil {
+			return nil, err
+		}
+		s.eng = eng
+		s.openHistory(e, qf)
+		return s, nil
+	}
 	cat, err := openCatalog(&qf.loc, true)
 	if err != nil {
 		return nil, err
@@ -119,15 +166,23 @@ func openQuerySession(ctx context.Context, e *env, qf *queryFlags) (*querySessio
 		s.close()
 		return nil, err
 	}
-	if !qf.noHistory {
-		// A read-only catalog must not stop queries: they just go unrecorded.
-		if s.history, err = query.OpenHistory(historyPath(&qf.loc)); err != nil {
-			e.logger.Warn("queries are not recorded in the history; pass --no-history to silence this", "err", err)
-		} else {
-			s.eng.SetHistory(s.history)
-		}
-	}
+	s.openHistory(e, qf)
 	return s, nil
+}
+
+// openHistory records the session's queries unless --no-history. A
+// read-only catalog must not stop queries: they just go unrecorded.
+func (s *querySession) openHistory(e *env, qf *queryFlags) {
+	if qf.noHistory {
+		return
+	}
+	h, err := query.OpenHistory(historyPath(&qf.loc))
+	if err != nil {
+		e.logger.Warn("queries are not recorded in the history; pass --no-history to silence this", "err", err)
+		return
+	}
+	s.history = h
+	s.eng.SetHistory(h)
 }
 
 // openQueryLake opens --lake when given, else the lake the catalog's tables
@@ -191,6 +246,10 @@ func (s *querySession) run(ctx context.Context, e *env, qf *queryFlags, sql stri
 
 // writeStats prints a result's statistics in two lines.
 func writeStats(w io.Writer, s query.Stats) {
+	if s.Engine == "athena" {
+		writeAthenaStats(w, s)
+		return
+	}
 	fmt.Fprintf(w, "planning %.1f ms · fetch %.1f ms · execution %.1f ms · total %.1f ms\n",
 		s.PlanningMs, s.FetchMs, s.ExecutionMs, s.ElapsedMs)
 	total := 0
@@ -202,6 +261,17 @@ func writeStats(w io.Writer, s query.Stats) {
 	if s.CacheHits+s.CacheMisses > 0 {
 		fmt.Fprintf(w, " · cache %d hits, %d misses (%s fetched)", s.CacheHits, s.CacheMisses, humanBytes(s.BytesFetched))
 	}
+	if s.Truncated {
+		fmt.Fprint(w, " · truncated (raise --max-rows)")
+	}
+	fmt.Fprintln(w)
+}
+
+// writeAthenaStats prints what Athena reports of a query.
+func writeAthenaStats(w io.Writer, s query.Stats) {
+	fmt.Fprintf(w, "athena %s · queue %.0f ms · planning %.0f ms · execution %.0f ms · total %.1f ms\n",
+		s.QueryID, s.QueueMs, s.PlanningMs, s.ExecutionMs, s.ElapsedMs)
+	fmt.Fprintf(w, "scanned %s · %d rows returned", humanBytes(s.BytesScanned), s.RowsReturned)
 	if s.Truncated {
 		fmt.Fprint(w, " · truncated (raise --max-rows)")
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -134,6 +135,11 @@ func (e *Engine) record(start time.Time, query string, res *Result, err error) {
 	e.mu.Lock()
 	h := e.history
 	e.mu.Unlock()
+	recordQuery(h, e.logger, start, query, res, err)
+}
+
+// recordQuery stores the outcome of one query in h, when set.
+func recordQuery(h *History, logger *slog.Logger, start time.Time, query string, res *Result, err error) {
 	if h == nil {
 		return
 	}
@@ -152,6 +158,6 @@ func (e *Engine) record(start time.Time, query string, res *Result, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), historyBusyTimeout)
 	defer cancel()
 	if rerr := h.Record(ctx, entry); rerr != nil {
-		e.logger.Warn("not recorded in the query history", "err", rerr)
+		logger.Warn("not recorded in the query history", "err", rerr)
 	}
 }

@@ -11,6 +11,10 @@
 // JSON-safe (see Result), with Athena-style statistics (see Stats) that a
 // History can keep.
 //
+// Athena answers the same statements on Amazon Athena (over the Glue
+// catalog) with the same Result; both are Runners, so a front end picks
+// the engine.
+//
 // It owns no data: files come from the lake, their list and schema from the
 // catalog. It knows no HTTP and no CLI.
 package query

@@ -62,6 +62,11 @@ type Stats struct {
 	Tables []TableScan `json:"tables,omitempty"`
 	// Truncated is set when the result hit the row cap (Config.MaxRows).
 	Truncated bool `json:"truncated"`
+	// Engine is "athena" for results of Athena, whose query id is QueryID
+	// and whose queueing time is QueueMs; empty for the embedded engine.
+	Engine  string  `json:"engine,omitempty"`
+	QueryID string  `json:"query_id,omitempty"`
+	QueueMs float64 `json:"queue_ms,omitempty"`
 }
 
 // TableScan is what one reference to a catalog table read.
