@@ -21,6 +21,8 @@ import (
 // bucket, crawled by the real crawler into a real SQLite catalog.
 type textLake struct {
 	dir    string
+	store  lake.Store
+	cat    catalog.Catalog
 	engine *Engine
 }
 
@@ -55,6 +57,10 @@ func newTextLake(t *testing.T) *textLake {
 `))
 	tl.write(t, "bars/dt=2026-11-02/a.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;1.25;3;false\nMSFT;;4;true\n")
 	tl.write(t, "bars/dt=2026-11-03/b.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;2.5;5;false\n")
+	// Volume is a number in one file and text in the other: the crawler
+	// makes it a string column; Quote is a nested object.
+	tl.write(t, "mixed/a.json", `{"Volume": 1.5, "Quote": {"bid": 1.25, "ask": 1.5}, "Tags": ["x", "y"]}`)
+	tl.write(t, "mixed/b.json", `[{"Volume": "n/a", "Quote": {"bid": 2.5}}]`)
 	tl.crawl(t)
 	return tl
 }
@@ -109,12 +115,18 @@ func (tl *textLake) crawl(t *testing.T) {
 	if len(rep.Errors) > 0 {
 		t.Fatalf("crawl errors: %v", rep.Errors)
 	}
-	e, err := Open(cat, store, Config{}, nil)
+	tl.store, tl.cat = store, cat
+	tl.engine = tl.open(t, store, Config{})
+}
+
+func (tl *textLake) open(t *testing.T, store lake.Store, cfg Config) *Engine {
+	t.Helper()
+	e, err := Open(tl.cat, store, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	tl.engine = e
+	return e
 }
 
 // rows renders a result's rows as "a|b" lines.
@@ -132,6 +144,9 @@ func rows(res *Result) string {
 
 func TestQueryTextTables(t *testing.T) {
 	tl := newTextLake(t)
+	// The same lake read as a remote one: through cached copies, which keep
+	// the files' extensions and hive folders.
+	remote := tl.open(t, noLocal{tl.store}, Config{CacheDir: filepath.Join(t.TempDir(), "cache")})
 	tests := []struct {
 		name, sql, want string
 		types           []string
@@ -167,6 +182,12 @@ func TestQueryTextTables(t *testing.T) {
 			types: []string{"VARCHAR", "DOUBLE", "INTEGER", "BOOLEAN"},
 		},
 		{
+			name:  "JSON conflicting types read as text; nested objects and arrays typed",
+			sql:   `SELECT volume, quote.bid, quote.ask, tags FROM mixed ORDER BY quote.bid`,
+			want:  "1.5|1.25|1.5|[x y]\nn/a|2.5|<nil>|<nil>",
+			types: []string{"VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR[]"},
+		},
+		{
 			name:   "CSV pruned to one partition",
 			sql:    `SELECT sum(trades) FROM bars WHERE dt = DATE '2026-11-03'`,
 			want:   "5",
@@ -178,6 +199,13 @@ func TestQueryTextTables(t *testing.T) {
 			res, err := tl.engine.Query(context.Background(), tt.sql)
 			if err != nil {
 				t.Fatal(err)
+			}
+			cached, err := remote.Query(context.Background(), tt.sql)
+			if err != nil {
+				t.Fatalf("through the cache: %v", err)
+			}
+			if got := rows(cached); got != tt.want {
+				t.Errorf("rows through the cache:\n%s\nwant:\n%s", got, tt.want)
 			}
 			if got := rows(res); got != tt.want {
 				t.Errorf("rows:\n%s\nwant:\n%s", got, tt.want)
