@@ -65,7 +65,8 @@ func readJSON(t catalog.Table, paths []string) string {
 // readCSV reads files with a header row, every field as text: the columns
 // are matched by the header's names across files (union_by_name) and cast
 // to the catalog's types by the view, so a value beyond the sniffer's
-// sample cannot fail the read with a type DuckDB guessed.
+// sample cannot fail the read with a type DuckDB guessed. A table whose
+// skip.header.line.count is 0 (made by others) is read by position.
 func readCSV(t catalog.Table, paths []string) string {
 	delim := t.Parameters[catalog.ParamDelimiter]
 	if delim == "" {
@@ -78,6 +79,14 @@ func readCSV(t catalog.Table, paths []string) string {
 	var b strings.Builder
 	b.WriteString("read_csv([" + quotePaths(paths) + "], delim = " + quoteLiteral(delim))
 	b.WriteString(", header = " + strconv.FormatBool(header) + ", all_varchar = true, union_by_name = " + strconv.FormatBool(header))
+	if !header {
+		// Without a header the fields are the catalog's columns in order.
+		names := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			names[i] = quoteLiteral(fileName(c))
+		}
+		b.WriteString(", names = [" + strings.Join(names, ", ") + "]")
+	}
 	b.WriteString(", compression = " + quoteLiteral(compression(t, paths, "none", "auto")))
 	b.WriteString(hiveParams(t.PartitionKeys) + ")")
 	return b.String()

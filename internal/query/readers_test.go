@@ -285,3 +285,28 @@ func TestFileExt(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryHeaderlessCSV reads a CSV table catalogued by others (Glue's
+// skip.header.line.count = 0) by column position.
+func TestQueryHeaderlessCSV(t *testing.T) {
+	te := newTestEngine(t, Config{})
+	tb := catalog.Table{Database: catalog.DefaultDatabase, Name: "raw", Classification: "csv",
+		Columns:    []catalog.Column{{Name: "symbol", Type: "string"}, {Name: "adj_close", Type: "double", Parameters: map[string]string{catalog.ParamOriginalName: "Adj Close"}}},
+		Parameters: map[string]string{catalog.ParamDelimiter: "|", "skip.header.line.count": "0"}}
+	if err := te.cat.PutTable(context.Background(), tb); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(te.store.Root(), "raw"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(te.store.Root(), "raw", "a.csv"), []byte("AAPL|1.5\nMSFT|2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "raw", []catalog.File{{Key: "raw/a.csv", Rows: 2, Bytes: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	res := mustQuery(t, te.Engine, "SELECT symbol, adj_close FROM raw ORDER BY 1")
+	if got := rows(res); got != "AAPL|1.5\nMSFT|2" {
+		t.Fatalf("rows = %q", got)
+	}
+}
