@@ -12,7 +12,7 @@ func TestProduceSinkCrawlQueryExactlyOnce(t *testing.T) {
 	t.Logf("Kafka: %s", shared.name)
 	adm := newTestAdmin(t, shared.brokers)
 	freshTopics(t, adm)
-	p := newTestPipeline(t, shared.brokers, "it-exactly-once", nil)
+	p := newTestPipeline(t, shared.brokers, run{group: "it-exactly-once"})
 	cancel, done := runInBackground(p)
 	waitFor(t, "trades and quotes in two hourly partitions", 90*time.Second, func() bool {
 		for _, table := range topics {
@@ -26,9 +26,9 @@ func TestProduceSinkCrawlQueryExactlyOnce(t *testing.T) {
 	eng := newTestEngine(t, p)
 	for _, table := range topics {
 		t.Run(table, func(t *testing.T) {
-			n := auditExactlyOnce(t, eng, adm, table)
-			if n == 0 || sum.Produced[table] != n || sum.Written[table] != n {
-				t.Fatalf("produced %d, sink wrote %d, the lake holds %d", sum.Produced[table], sum.Written[table], n)
+			n, distinct := auditExactlyOnce(t, eng, adm, table)
+			if n == 0 || sum.Produced[table] != n || sum.Written[table] != n || distinct != n {
+				t.Fatalf("produced %d, sink wrote %d, the lake holds %d rows, %d distinct records", sum.Produced[table], sum.Written[table], n, distinct)
 			}
 		})
 	}

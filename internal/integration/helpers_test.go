@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,10 +59,18 @@ func freshTopics(t *testing.T, adm *kadm.Client) {
 	})
 }
 
+// run shapes a test pipeline: group is the sink's consumer group, count
+// stops the producer after that many records (0 = never), log receives the
+// pipeline's logs (nil = none).
+type run struct {
+	group string
+	count int64
+	log   *slog.Logger
+}
+
 // newTestPipeline starts `ticklake up` in-process against brokers, with a
-// fast simulated clock in market hours and short flushes; group names the
-// sink's consumer group.
-func newTestPipeline(t *testing.T, brokers []string, group string, edit func(*pipeline.Config)) *pipeline.Pipeline {
+// fast simulated clock in market hours and short flushes.
+func newTestPipeline(t *testing.T, brokers []string, r run) *pipeline.Pipeline {
 	t.Helper()
 	cfg := pipeline.DefaultConfig()
 	cfg.DataDir = t.TempDir()
@@ -68,12 +79,18 @@ func newTestPipeline(t *testing.T, brokers []string, group string, edit func(*pi
 	cfg.Sim.Start = time.Date(2026, 11, 2, 15, 59, 0, 0, time.UTC)
 	cfg.Producer.Speed = 60
 	cfg.Sink.FlushInterval = 300 * time.Millisecond
-	cfg.Sink.Group = group
+	cfg.Sink.Group = r.group
+	cfg.Producer.Count = r.count
 	cfg.CrawlEvery = 2 * time.Second
-	if edit != nil {
-		edit(&cfg)
+	if f := os.Getenv("TICKLAKE_IT_DEBUG_LOG"); f != "" && r.log == nil {
+		w, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Close() })
+		r.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	p, err := pipeline.Start(context.Background(), cfg, nil)
+	p, err := pipeline.Start(context.Background(), cfg, r.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +202,10 @@ func hours(t *testing.T, p *pipeline.Pipeline, table string) int64 {
 
 // auditExactlyOnce proves through the query engine that table holds every
 // record of its topic once: per partition, as many rows as distinct
-// offsets, running from the log start offset to the high watermark.
-func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table string) int64 {
+// offsets, running from the log start offset to the high watermark. It
+// returns the rows and the distinct records (symbol, seq) among them, which
+// differ when the log itself holds a record twice.
+func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table string) (rows, distinct int64) {
 	t.Helper()
 	ctx := context.Background()
 	starts, err := adm.ListStartOffsets(ctx, table)
@@ -202,10 +221,9 @@ func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table s
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := res.Rows
 	seen := map[int32]bool{}
 	var total int64
-	for _, r := range rows {
+	for _, r := range res.Rows {
 		part := int32(toInt(t, r[0]))
 		n, d, lo, hi := toInt(t, r[1]), toInt(t, r[2]), toInt(t, r[3]), toInt(t, r[4])
 		s, _ := starts.Lookup(table, part)
@@ -217,13 +235,18 @@ func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table s
 		seen[part] = true
 		total += n
 	}
+	dres, err := eng.Query(ctx, fmt.Sprintf("SELECT count(DISTINCT (symbol, seq)) FROM %s", table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct = toInt(t, dres.Rows[0][0])
 	ends.Each(func(o kadm.ListedOffset) {
 		s, _ := starts.Lookup(table, o.Partition)
 		if !seen[o.Partition] && o.Offset > s.Offset {
 			t.Errorf("%s[%d]: no rows, the log holds %d..%d", table, o.Partition, s.Offset, o.Offset-1)
 		}
 	})
-	return total
+	return total, distinct
 }
 
 func toInt(t *testing.T, v any) int64 {
@@ -246,4 +269,45 @@ func toInt(t *testing.T, v any) int64 {
 	}
 	t.Fatalf("unexpected %T %v", v, v)
 	return 0
+}
+
+// testLog collects a pipeline's log lines so a test can look for one.
+type testLog struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	logger *slog.Logger
+}
+
+// newTestLog returns a log at info level.
+func newTestLog(t *testing.T) *testLog {
+	t.Helper()
+	l := &testLog{}
+	l.logger = slog.New(slog.NewTextHandler(lockedWriter{l}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			for _, line := range strings.Split(l.buf.String(), "\n") {
+				if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") || strings.Contains(line, "producer") {
+					t.Log(line)
+				}
+			}
+		}
+	})
+	return l
+}
+
+type lockedWriter struct{ l *testLog }
+
+func (w lockedWriter) Write(b []byte) (int, error) {
+	w.l.mu.Lock()
+	defer w.l.mu.Unlock()
+	return w.l.buf.Write(b)
+}
+
+// contains reports whether a logged line holds s.
+func (l *testLog) contains(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Contains(l.buf.String(), s)
 }

@@ -11,6 +11,7 @@ import (
 type producerMetrics struct {
 	records *prometheus.CounterVec
 	errors  prometheus.Counter
+	stalls  prometheus.Counter
 }
 
 func newProducerMetrics(reg prometheus.Registerer) (*producerMetrics, error) {
@@ -23,11 +24,15 @@ func newProducerMetrics(reg prometheus.Registerer) (*producerMetrics, error) {
 			Name: "ticklake_producer_errors_total",
 			Help: "Records that failed to produce.",
 		}),
+		stalls: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticklake_producer_stalls_total",
+			Help: "Times records waited unacknowledged for 5s or more (brokers down, below min.insync.replicas).",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.records, m.errors} {
+	for _, c := range []prometheus.Collector{m.records, m.errors, m.stalls} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering producer metrics: %w", err)
 		}

@@ -79,6 +79,7 @@ type Producer struct {
 	recs    recordPool
 	started atomic.Int64 // wall ns when Run began
 	sent    atomic.Int64
+	lastAck atomic.Int64 // wall ns of the latest acknowledgement
 	failed  atomic.Bool
 
 	mu       sync.Mutex
@@ -151,6 +152,9 @@ func (p *Producer) run(ctx context.Context, loop func(ctx, pctx context.Context)
 	done := make(chan struct{})
 	defer close(done)
 	go p.bound(ctx, done, cancel)
+	if p.cl != nil {
+		go p.watchStalls(done, stallCheck, stallAfter)
+	}
 
 	n := loop(ctx, pctx)
 	flushErr := p.flush(pctx)
@@ -253,6 +257,7 @@ func (p *Producer) count(r *kgo.Record, err error) {
 		return
 	}
 	p.produced[r.Topic]++
+	p.lastAck.Store(time.Now().UnixNano())
 	c := p.perTopic[r.Topic]
 	if c == nil {
 		c = p.metrics.records.WithLabelValues(r.Topic)

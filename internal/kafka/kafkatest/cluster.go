@@ -78,13 +78,15 @@ func newCluster(opts Options) (*Cluster, error) {
 		}
 	}
 	c := &Cluster{opts: opts, lib: lib, dir: dir, clusterID: newClusterID()}
+	ports := &portPicker{}
+	defer ports.release()
 	for i := range opts.Nodes {
 		n := &node{id: i + 1, dir: filepath.Join(dir, fmt.Sprintf("node%d", i+1)), heapMB: opts.HeapMB}
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating node dir: %w", err)
 		}
 		for _, p := range []*int{&n.ports.plain, &n.ports.secure, &n.ports.controller} {
-			if *p, err = freePort(); err != nil {
+			if *p, err = ports.pick(); err != nil {
 				return nil, err
 			}
 		}

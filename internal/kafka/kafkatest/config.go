@@ -128,14 +128,23 @@ logger.state.name=state.change.logger
 logger.state.level=WARN
 `
 
-// freePort asks the kernel for a free TCP port on 127.0.0.1.
-func freePort() (int, error) {
+// portPicker hands out free TCP ports on 127.0.0.1, holding each open until
+// release so that no port is handed out twice.
+type portPicker struct{ held []net.Listener }
+
+func (p *portPicker) pick() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)
 	}
-	defer ln.Close()
+	p.held = append(p.held, ln)
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (p *portPicker) release() {
+	for _, ln := range p.held {
+		ln.Close()
+	}
 }
 
 func writeFile(path, text string) error {
