@@ -44,3 +44,21 @@ if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
 fi
 echo "export TICKLAKE_TEST_MOTO=$MOTO_VENV/bin/moto_server"
 # --- end moto ------------------------------------------------------------------
+
+# --- Apache Kafka (owner: kafka/kafkatest) ------------------------------------
+# Real Apache Kafka 4.4.0 (KRaft) for the integration and failover tests: the
+# harness (internal/kafka/kafkatest) starts brokers itself with Java 17 from
+# the jars Maven resolves here (test/kafka/pom.xml) into a cache dir, once.
+# TICKLAKE_TEST_KAFKA_BROKERS=host:port,... runs the integration tests against
+# an existing cluster instead (failover tests still need the harness).
+KAFKA_VERSION=4.4.0
+KAFKA_LIB="${TICKLAKE_CACHE_DIR:-$HOME/.cache/ticklake}/kafka-$KAFKA_VERSION/lib"
+command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+command -v mvn >/dev/null 2>&1 || apt_install maven
+if ! ls "$KAFKA_LIB"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1; then
+  mkdir -p "$KAFKA_LIB"
+  mvn -q -B -f "$(dirname "$0")/../test/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_LIB" >&2
+fi
+echo "export TICKLAKE_TEST_KAFKA_LIB=$KAFKA_LIB"
+# --- end Apache Kafka -----------------------------------------------------------
