@@ -42,11 +42,12 @@ type rangeFile struct {
 // last record. The caller holds s.mu.
 func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	start := time.Now()
+	pre := s.encodeRanges(bufs)
 	var toCommit []*partBuf
 	var errs []error
-	for _, pb := range bufs {
+	for i, pb := range bufs {
 		if !pb.replaying() && pb.held() {
-			if err := s.writeRange(ctx, pb); err != nil {
+			if err := s.writeRange(ctx, pb, pre[i]); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -62,15 +63,15 @@ func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	return errors.Join(errs...)
 }
 
-// writeRange claims one partition's flush range and stores its files. Losing
-// the claim means another sink owns the range: the partition is resynced to
-// the chain's end and its buffer dropped.
-func (s *Sink) writeRange(ctx context.Context, pb *partBuf) error {
-	m := pb.claimed
-	if m == nil {
-		m = &marker{From: pb.from, To: pb.to, Time: time.Now().UTC().Truncate(time.Microsecond)}
+// writeRange claims one partition's flush range and stores its files,
+// encoding them unless pre holds them already. Losing the claim means
+// another sink owns the range: the partition is resynced to the chain's end
+// and its buffer dropped.
+func (s *Sink) writeRange(ctx context.Context, pb *partBuf, pre *encodedRange) error {
+	if pre == nil {
+		pre = s.encodeNext(pb)
 	}
-	files, err := s.encodeRange(pb, *m)
+	m, files, err := pre.m, pre.files, pre.err
 	if err != nil {
 		return err
 	}

@@ -264,6 +264,7 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 		return nil, s.fatal
 	}
 	now := time.Now()
+	s.predecode(fetches)
 	var errs []error
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		errs = append(errs, s.consumePartition(fctx, p))
@@ -331,18 +332,21 @@ func (s *Sink) relieve(ctx context.Context) error {
 	}
 	bufs := s.allBufs()
 	slices.SortFunc(bufs, func(a, b *partBuf) int { return cmp.Compare(b.bytes, a.bytes) })
+	// Pick the partitions first and flush them together: their files are
+	// encoded in parallel.
+	var pick []*partBuf
+	left := s.buffered
 	for _, pb := range bufs {
-		if s.buffered <= s.cfg.MaxBufferBytes/2 {
+		if left <= s.cfg.MaxBufferBytes/2 {
 			break
 		}
 		if pb.replaying() {
 			continue
 		}
-		if err := s.flush(ctx, []*partBuf{pb}); err != nil {
-			return err
-		}
+		pick = append(pick, pb)
+		left -= pb.bytes
 	}
-	return nil
+	return s.flush(ctx, pick)
 }
 
 // seek moves the consumer of partitions whose claim was lost to their

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -74,6 +75,7 @@ type rowTable[T any] struct {
 	// share an hour, and naming a partition formats a date.
 	lastHour int64
 	last     *hourRows[T]
+	ahead    ahead[T]
 }
 
 // hourRows holds the rows of one hourly partition and their offset range.
@@ -95,7 +97,7 @@ func newRowTable[T any](enc *encoder, decode func(*kgo.Record) (T, error), stamp
 }
 
 func (t *rowTable[T]) add(r *kgo.Record) error {
-	row, err := t.decode(r)
+	row, err := t.take(r)
 	if err != nil {
 		return err
 	}
@@ -165,27 +167,38 @@ type rowKey struct {
 // sorted returns a copy of rows in (symbol, ts, offset) order, stamped with
 // the ingest time; rows themselves are left as they are.
 func (t *rowTable[T]) sorted(rows []T, ingestMicros int64) []T {
-	ranks := make(map[string]uint32)
+	ids := make(map[string]uint32) // symbol -> index in syms
+	var syms []string
 	keys := make([]rowKey, len(rows))
 	for i := range rows {
 		sym, ts, off := t.key(&rows[i])
-		if _, ok := ranks[sym]; !ok {
-			ranks[sym] = 0
+		id, ok := ids[sym]
+		if !ok {
+			id = uint32(len(syms))
+			ids[sym] = id
+			syms = append(syms, sym)
 		}
-		keys[i] = rowKey{i: int32(i), ts: ts, off: off}
+		keys[i] = rowKey{rank: id, i: int32(i), ts: ts, off: off}
 	}
-	syms := slices.Sorted(maps.Keys(ranks))
-	for i, sym := range syms {
-		ranks[sym] = uint32(i)
+	order := make([]uint32, len(syms)) // sorted position -> id
+	for i := range order {
+		order[i] = uint32(i)
 	}
-	for i := range rows {
-		sym, _, _ := t.key(&rows[i])
-		keys[i].rank = ranks[sym]
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(syms[a], syms[b]) })
+	rank := make([]uint32, len(syms)) // id -> rank
+	for r, id := range order {
+		rank[id] = uint32(r)
+	}
+	for i := range keys {
+		keys[i].rank = rank[keys[i].rank]
 	}
 	slices.SortFunc(keys, func(a, b rowKey) int {
 		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ts, b.ts), cmp.Compare(a.off, b.off))
 	})
 	out := getRows[T](t.enc)
+	if cap(out) < len(rows) {
+		out = make([]T, 0, len(rows))
+	}
 	for _, k := range keys {
 		out = append(out, rows[k.i])
 		t.stamp(&out[len(out)-1], ingestMicros)

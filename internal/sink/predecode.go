@@ -1,0 +1,93 @@
+package sink
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// predecoder is a table that can decode a poll's records before the loop
+// adds them, on another goroutine: decoding is a pure function of the
+// record, so doing it ahead changes nothing but the time it takes.
+type predecoder interface {
+	// predecode decodes recs for the adds that follow; records it skips
+	// (control records, those over maxBytes) are decoded by add itself.
+	predecode(recs []*kgo.Record, maxBytes int)
+}
+
+// ahead holds rows decoded ahead of add: rows[i] and errs[i] belong to
+// recs[i], and next is where add looks first.
+type ahead[T any] struct {
+	recs []*kgo.Record
+	rows []T
+	errs []error
+	done []bool
+	next int
+}
+
+func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
+	a := &t.ahead
+	clear(a.rows) // drop the last poll's strings
+	a.recs, a.next = recs, 0
+	a.rows = append(a.rows[:0], make([]T, len(recs))...)
+	a.errs = append(a.errs[:0], make([]error, len(recs))...)
+	a.done = append(a.done[:0], make([]bool, len(recs))...)
+	for i, r := range recs {
+		if r.Attrs.IsControl() || r.Value == nil || len(r.Value) > maxBytes {
+			continue
+		}
+		a.rows[i], a.errs[i] = t.decode(r)
+		a.done[i] = true
+	}
+}
+
+// take returns r's row, decoded ahead when predecode saw r: adds come in
+// the order of the records predecode was given, some skipped.
+func (t *rowTable[T]) take(r *kgo.Record) (T, error) {
+	a := &t.ahead
+	for a.next < len(a.recs) {
+		i := a.next
+		a.next++
+		if a.recs[i] == r {
+			if a.done[i] {
+				return a.rows[i], a.errs[i]
+			}
+			break
+		}
+	}
+	return t.decode(r)
+}
+
+// predecode decodes the records of a poll's partitions ahead of the loop,
+// one partition at a time on each core. Each partition's table has its own
+// decoder, so no two goroutines share one. The caller holds s.mu.
+func (s *Sink) predecode(fetches kgo.Fetches) {
+	type job struct {
+		t    predecoder
+		recs []*kgo.Record
+	}
+	var jobs []job
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		if t, ok := s.buffer(partKey{p.Topic, p.Partition}).table.(predecoder); ok {
+			jobs = append(jobs, job{t, p.Records})
+		}
+	})
+	if len(jobs) < 2 {
+		return // the loop decodes a single partition as fast by itself
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(jobs), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for j := next.Add(1) - 1; j < int64(len(jobs)); j = next.Add(1) - 1 {
+				jobs[j].t.predecode(jobs[j].recs, s.cfg.MaxRecordBytes)
+			}
+		})
+	}
+	wg.Wait()
+}
