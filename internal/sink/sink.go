@@ -167,12 +167,18 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 		return errors.New("sink: Run called twice; make a new Sink with New")
 	}
 	defer close(s.done)
+	// The group callbacks (adjust) use s.client and the ids under s.mu, and
+	// may run before NewClient returns: hold s.mu until both are set.
+	s.mu.Lock()
 	cl, err := kgo.NewClient(s.clientOpts...)
 	if err != nil {
+		s.mu.Unlock()
 		return fmt.Errorf("sink: creating the Kafka client: %w", err)
 	}
 	s.client = cl
-	if err := s.identify(ctx, s.cfg.Topics...); err != nil {
+	err = s.identify(ctx, s.cfg.Topics...)
+	s.mu.Unlock()
+	if err != nil {
 		cl.Close()
 		return err
 	}
