@@ -24,15 +24,25 @@ const pingTimeout = 10 * time.Second
 type kafkaFlags struct {
 	brokers  []string
 	clientID string
+	sasl     kafka.SASLConfig
+	tls      kafka.TLSConfig
 }
 
 func (k *kafkaFlags) add(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&k.brokers, "brokers", nil, "Kafka bootstrap brokers, host:port,... (required by produce and sink; without it up runs an embedded broker)")
 	fs.StringVar(&k.clientID, "kafka-client-id", "ticklake", "client id the Kafka clients announce")
+	fs.StringVar(&k.sasl.Mechanism, "kafka-sasl", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default none)")
+	fs.StringVar(&k.sasl.User, "kafka-user", "", "SASL user name (with --kafka-sasl)")
+	fs.StringVar(&k.sasl.PasswordFile, "kafka-password-file", "", "file holding the SASL password (with --kafka-sasl)")
+	fs.BoolVar(&k.tls.Enabled, "kafka-tls", false, "connect to the brokers over TLS (implied by the other --kafka-tls-* flags)")
+	fs.StringVar(&k.tls.CAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates (default the system's CAs)")
+	fs.StringVar(&k.tls.CertFile, "kafka-tls-cert", "", "PEM client certificate, for brokers that require one")
+	fs.StringVar(&k.tls.KeyFile, "kafka-tls-key", "", "PEM key of --kafka-tls-cert")
+	fs.BoolVar(&k.tls.InsecureSkipVerify, "kafka-tls-insecure-skip-verify", false, "accept any broker certificate (testing only)")
 }
 
 func (k *kafkaFlags) config() kafka.ClientConfig {
-	return kafka.ClientConfig{Brokers: k.brokers, ClientID: k.clientID}
+	return kafka.ClientConfig{Brokers: k.brokers, ClientID: k.clientID, SASL: k.sasl, TLS: k.tls}
 }
 
 // requireBrokers is for stages that never start a broker themselves.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticklake/ticklake/internal/kafka"
 	"github.com/ticklake/ticklake/internal/lake"
 	"github.com/ticklake/ticklake/internal/sink"
 )
@@ -30,6 +31,9 @@ exit; --drain consumes to the end of every partition as of start, then exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := kf.requireBrokers(); err != nil {
+				return err
+			}
+			if err := kafka.Check(cmd.Context(), kf.config(), pingTimeout); err != nil {
 				return err
 			}
 			store, err := lake.OpenWith(loc.lakeURL(), s3.options())
