@@ -13,6 +13,7 @@ import (
 // concurrent use.
 type Decoder struct {
 	strs map[string]string
+	last [64]string // the last string interned in each of 64 slots, by a cheap hash
 	tmp  []string // scratch for one list
 	slab []string // backing store the decoded lists are cut from
 }
@@ -30,6 +31,10 @@ func NewDecoder() *Decoder { return &Decoder{strs: make(map[string]string)} }
 // Trade decodes a trade's wire value, like DecodeTrade.
 func (d *Decoder) Trade(b []byte) (Trade, error) {
 	var t Trade
+	if d.canonicalTrade(b, &t) && t.Symbol != "" && t.Ts != 0 {
+		return t, nil
+	}
+	t = Trade{}
 	if !d.trade(b, &t) {
 		return DecodeTrade(b)
 	}
@@ -137,7 +142,16 @@ func (d *Decoder) object(b []byte, field func(s *scan, key []byte) bool) bool {
 
 // intern returns a string equal to b, shared when it was seen before.
 func (d *Decoder) intern(b []byte) string {
+	h := len(b)
+	if len(b) > 0 {
+		h = h*31 + int(b[0])*7 + int(b[len(b)-1])
+	}
+	slot := &d.last[h&(len(d.last)-1)]
+	if *slot == string(b) {
+		return *slot
+	}
 	if s, ok := d.strs[string(b)]; ok {
+		*slot = s
 		return s
 	}
 	s := string(b)
