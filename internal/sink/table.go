@@ -189,12 +189,7 @@ func (t *rowTable[T]) sorted(rows []T, ingestMicros int64) []T {
 	for r, id := range order {
 		rank[id] = uint32(r)
 	}
-	for i := range keys {
-		keys[i].rank = rank[keys[i].rank]
-	}
-	slices.SortFunc(keys, func(a, b rowKey) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ts, b.ts), cmp.Compare(a.off, b.off))
-	})
+	keys = byRank(keys, rank)
 	out := getRows[T](t.enc)
 	if cap(out) < len(rows) {
 		out = make([]T, 0, len(rows))
@@ -202,6 +197,36 @@ func (t *rowTable[T]) sorted(rows []T, ingestMicros int64) []T {
 	for _, k := range keys {
 		out = append(out, rows[k.i])
 		t.stamp(&out[len(out)-1], ingestMicros)
+	}
+	return out
+}
+
+// byRank orders keys by (rank, ts, off), given keys in offset order whose
+// rank field holds a symbol id: a counting sort on the rank, which keeps
+// the offset order, then a sort of each symbol's run by ts only where the
+// run is not in ts order already (a partition's trades mostly arrive in
+// time order).
+func byRank(keys []rowKey, rank []uint32) []rowKey {
+	starts := make([]int, len(rank)+1)
+	for i := range keys {
+		keys[i].rank = rank[keys[i].rank]
+		starts[keys[i].rank+1]++
+	}
+	for r := 1; r < len(starts); r++ {
+		starts[r] += starts[r-1]
+	}
+	out := make([]rowKey, len(keys))
+	pos := slices.Clone(starts[:len(rank)])
+	for _, k := range keys {
+		out[pos[k.rank]] = k
+		pos[k.rank]++
+	}
+	byTs := func(a, b rowKey) int { return cmp.Or(cmp.Compare(a.ts, b.ts), cmp.Compare(a.off, b.off)) }
+	for r := range rank {
+		run := out[starts[r]:starts[r+1]]
+		if !slices.IsSortedFunc(run, byTs) {
+			slices.SortFunc(run, byTs)
+		}
 	}
 	return out
 }
