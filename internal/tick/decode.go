@@ -14,8 +14,8 @@ import (
 type Decoder struct {
 	strs map[string]string
 	last [64]string // the last string interned in each of 64 slots, by a cheap hash
-	tmp  []string // scratch for one list
-	slab []string // backing store the decoded lists are cut from
+	tmp  []string   // scratch for one list
+	slab []string   // backing store the decoded lists are cut from
 }
 
 // slabLen is how many list elements one slab allocation holds: decoded
