@@ -40,3 +40,9 @@ bench-sink:
 
 clean:
 	rm -rf bin
+
+# bench-kafka: `ticklake produce` vs Kafka's ProducerPerformance (Java) on one
+# real Kafka 4.4 broker (bench/kafka/perf.sh; docs/benchmarks.md "Kafka").
+.PHONY: bench-kafka
+bench-kafka: build
+	eval "$$(scripts/test-deps.sh)" && TICKLAKE_BIN=$(BIN) bench/kafka/perf.sh 2000000
