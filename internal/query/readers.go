@@ -8,11 +8,14 @@ package query
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ticklake/ticklake/internal/catalog"
+	"github.com/ticklake/ticklake/internal/lake"
 )
 
 // paramCompression is the table parameter naming the compression of its
@@ -168,4 +171,42 @@ func quotePaths(paths []string) string {
 // are always read by name.
 func (e *Engine) uniformFiles(ctx context.Context, t catalog.Table, paths []string) bool {
 	return isParquet(t) && e.sameSchema(ctx, paths)
+}
+
+// withJSONKeys names, for a JSON table, the key in the files of each
+// column that has no original_name parameter but no key of its own name
+// either, from the keys of the first file. DuckDB matches JSON keys
+// exactly, while catalogs made by other crawlers (AWS Glue's) lower-case
+// names without recording the original, and Athena's JSON SerDe matches
+// keys case-insensitively: "CloseUSD" is read as closeusd here too.
+func (e *Engine) withJSONKeys(ctx context.Context, t catalog.Table, paths []string) catalog.Table {
+	if strings.ToLower(t.Classification) != "json" || len(paths) == 0 {
+		return t
+	}
+	if !slices.ContainsFunc(t.Columns, func(c catalog.Column) bool { return c.Parameters[catalog.ParamOriginalName] == "" }) {
+		return t
+	}
+	src := "read_json_auto([" + quoteLiteral(paths[0]) + "], compression = " +
+		quoteLiteral(compression(t, paths[:1], "uncompressed", "auto_detect")) + ", hive_partitioning = false)"
+	have, err := e.describe(ctx, src)
+	if err != nil {
+		e.logger.Debug("could not read the keys of a JSON file", "table", t.Name, "err", err)
+		return t
+	}
+	keys := slices.Sorted(maps.Keys(have))
+	cols := slices.Clone(t.Columns)
+	for i, c := range cols {
+		if _, ok := have[c.Name]; ok || c.Parameters[catalog.ParamOriginalName] != "" {
+			continue
+		}
+		if k := slices.IndexFunc(keys, func(k string) bool { return lake.ColumnName(k) == c.Name }); k >= 0 {
+			cols[i].Parameters = maps.Clone(c.Parameters)
+			if cols[i].Parameters == nil {
+				cols[i].Parameters = map[string]string{}
+			}
+			cols[i].Parameters[catalog.ParamOriginalName] = keys[k]
+		}
+	}
+	t.Columns = cols
+	return t
 }

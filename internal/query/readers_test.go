@@ -310,3 +310,29 @@ func TestQueryHeaderlessCSV(t *testing.T) {
 		t.Fatalf("rows = %q", got)
 	}
 }
+
+// TestQueryJSONKeysWithoutOriginalNames reads a JSON table catalogued by
+// another crawler (AWS Glue's lower-cases names and records no original):
+// keys are matched as Athena's JSON SerDe does, ignoring case.
+func TestQueryJSONKeysWithoutOriginalNames(t *testing.T) {
+	te := newTestEngine(t, Config{})
+	tb := catalog.Table{Database: catalog.DefaultDatabase, Name: "glue_json", Classification: "json",
+		Columns: []catalog.Column{{Name: "index", Type: "string"}, {Name: "closeusd", Type: "double"}, {Name: "adj_close", Type: "double"}}}
+	if err := te.cat.PutTable(context.Background(), tb); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(te.store.Root(), "glue_json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	obj := `{"Index": "HSI", "CloseUSD": 333.88, "Adj Close": 2568.3}`
+	if err := os.WriteFile(filepath.Join(te.store.Root(), "glue_json", "a.json"), []byte(obj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "glue_json", []catalog.File{{Key: "glue_json/a.json", Rows: 1, Bytes: int64(len(obj))}}); err != nil {
+		t.Fatal(err)
+	}
+	res := mustQuery(t, te.Engine, `SELECT "index", closeusd, adj_close FROM glue_json`)
+	if got := rows(res); got != "HSI|333.88|2568.3" {
+		t.Fatalf("rows = %q", got)
+	}
+}

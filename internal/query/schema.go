@@ -103,6 +103,7 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	if len(paths) == 0 {
 		return emptySelect(cols), nil
 	}
+	t = e.withJSONKeys(ctx, t, paths)
 	source, err := readSource(t, paths, !uniform)
 	if err != nil {
 		return "", err
