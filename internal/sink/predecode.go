@@ -15,6 +15,9 @@ type predecoder interface {
 	// predecode decodes recs for the adds that follow; records it skips
 	// (control records, those over maxBytes) are decoded by add itself.
 	predecode(recs []*kgo.Record, maxBytes int)
+	// release drops what predecode kept, once the poll is consumed, so
+	// that no table holds on to a poll's records.
+	release()
 }
 
 // ahead holds rows decoded ahead of add: rows[i] and errs[i] belong to
@@ -29,11 +32,11 @@ type ahead[T any] struct {
 
 func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
 	a := &t.ahead
-	clear(a.rows) // drop the last poll's strings
-	a.recs, a.next = recs, 0
-	a.rows = append(a.rows[:0], make([]T, len(recs))...)
-	a.errs = append(a.errs[:0], make([]error, len(recs))...)
-	a.done = append(a.done[:0], make([]bool, len(recs))...)
+	t.release()
+	a.recs = recs
+	a.rows = append(getRows[T](t.enc), make([]T, len(recs))...)
+	a.errs = make([]error, len(recs))
+	a.done = make([]bool, len(recs))
 	for i, r := range recs {
 		if r.Attrs.IsControl() || r.Value == nil || len(r.Value) > maxBytes {
 			continue
@@ -41,6 +44,11 @@ func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
 		a.rows[i], a.errs[i] = t.decode(r)
 		a.done[i] = true
 	}
+}
+
+func (t *rowTable[T]) release() {
+	putRows(t.enc, t.ahead.rows)
+	t.ahead = ahead[T]{}
 }
 
 // take returns r's row, decoded ahead when predecode saw r: adds come in
@@ -62,8 +70,9 @@ func (t *rowTable[T]) take(r *kgo.Record) (T, error) {
 
 // predecode decodes the records of a poll's partitions ahead of the loop,
 // one partition at a time on each core. Each partition's table has its own
-// decoder, so no two goroutines share one. The caller holds s.mu.
-func (s *Sink) predecode(fetches kgo.Fetches) {
+// decoder, so no two goroutines share one. The caller holds s.mu and calls
+// release on the tables returned once the poll is consumed.
+func (s *Sink) predecode(fetches kgo.Fetches) []predecoder {
 	type job struct {
 		t    predecoder
 		recs []*kgo.Record
@@ -78,7 +87,7 @@ func (s *Sink) predecode(fetches kgo.Fetches) {
 		}
 	})
 	if len(jobs) < 2 {
-		return // the loop decodes a single partition as fast by itself
+		return nil // the loop decodes a single partition as fast by itself
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -90,4 +99,9 @@ func (s *Sink) predecode(fetches kgo.Fetches) {
 		})
 	}
 	wg.Wait()
+	tables := make([]predecoder, len(jobs))
+	for i, j := range jobs {
+		tables[i] = j.t
+	}
+	return tables
 }

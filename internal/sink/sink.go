@@ -270,11 +270,14 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 		return nil, s.fatal
 	}
 	now := time.Now()
-	s.predecode(fetches)
+	ahead := s.predecode(fetches)
 	var errs []error
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		errs = append(errs, s.consumePartition(fctx, p))
 	})
+	for _, t := range ahead {
+		t.release()
+	}
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
