@@ -105,13 +105,16 @@ func fileName(c catalog.Column) string {
 }
 
 // compression is the compression DuckDB is told: the one every file's
-// extension names (.gz, .zst), the table's compressionType for files whose
-// names say none, or auto (per file, by extension) when they differ.
+// extension names (.gz, .zst; none for x.json or x.csv), the table's
+// compressionType for files whose names say nothing (part-00000, as Spark
+// and Glue jobs write), or auto (per file, by extension) when they differ.
+// The crawler sets compressionType when any file is compressed, so a
+// table may hold plain files beside gzip ones.
 func compression(t catalog.Table, paths []string, none, auto string) string {
 	seen := ""
 	for i, p := range paths {
 		c := extCompression(p)
-		if c == "" {
+		if c == "" && !textExt[strings.ToLower(path.Ext(p))] {
 			c = strings.ToLower(t.Parameters[paramCompression])
 		}
 		if i > 0 && c != seen {
@@ -127,6 +130,9 @@ func compression(t catalog.Table, paths []string, none, auto string) string {
 	}
 	return auto
 }
+
+// textExt are the extensions of uncompressed text files.
+var textExt = map[string]bool{".json": true, ".jsonl": true, ".ndjson": true, ".csv": true, ".tsv": true, ".txt": true}
 
 // extCompression is the compression a file name's extension names.
 func extCompression(p string) string {

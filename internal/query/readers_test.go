@@ -57,6 +57,9 @@ func newTextLake(t *testing.T) *textLake {
 `))
 	tl.write(t, "bars/dt=2026-11-02/a.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;1.25;3;false\nMSFT;;4;true\n")
 	tl.write(t, "bars/dt=2026-11-03/b.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;2.5;5;false\n")
+	// One table of gzip and plain CSV: compression detected per file.
+	tl.write(t, "gzcsv/a.csv.gz", gzipped(t, "symbol,size\nAAPL,100\nMSFT,7\n"))
+	tl.write(t, "gzcsv/b.csv", "symbol,size\nAAPL,5\n")
 	// Volume is a number in one file and text in the other: the crawler
 	// makes it a string column; Quote is a nested object.
 	tl.write(t, "mixed/a.json", `{"Volume": 1.5, "Quote": {"bid": 1.25, "ask": 1.5}, "Tags": ["x", "y"]}`)
@@ -188,6 +191,12 @@ func TestQueryTextTables(t *testing.T) {
 			types: []string{"VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR[]"},
 		},
 		{
+			name:  "CSV files gzip and plain in one table",
+			sql:   `SELECT symbol, sum(size) FROM gzcsv GROUP BY 1 ORDER BY 1`,
+			want:  "AAPL|105\nMSFT|7",
+			types: []string{"VARCHAR", "HUGEINT"},
+		},
+		{
 			name:   "CSV pruned to one partition",
 			sql:    `SELECT sum(trades) FROM bars WHERE dt = DATE '2026-11-03'`,
 			want:   "5",
@@ -262,6 +271,8 @@ func TestCompression(t *testing.T) {
 		{name: "zstd by extension", paths: []string{"a.json.zst"}, want: "zstd"},
 		{name: "compressionType for names without one", param: "gzip", paths: []string{"part-0000"}, want: "gzip"},
 		{name: "mixed detected per file", paths: []string{"a.json", "b.json.gz"}, want: "auto_detect"},
+		{name: "plain names stay plain beside compressionType", param: "gzip", paths: []string{"a.json", "b.json"}, want: "uncompressed"},
+		{name: "compressionType with plain and gzip names", param: "gzip", paths: []string{"a.json", "b.json.gz"}, want: "auto_detect"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
