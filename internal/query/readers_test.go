@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/catalog/sqlite"
@@ -57,6 +58,7 @@ func newTextLake(t *testing.T) *textLake {
 `))
 	tl.write(t, "bars/dt=2026-11-02/a.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;1.25;3;false\nMSFT;;4;true\n")
 	tl.write(t, "bars/dt=2026-11-03/b.csv", "Symbol;Adj Close;Trades;Halted\nAAPL;2.5;5;false\n")
+	tl.write(t, "zst/dt=2026-11-02/a.jsonl.zst", zstded(t, "{\"N\": 1}\n{\"N\": 2}\n"))
 	// One table of gzip and plain CSV: compression detected per file.
 	tl.write(t, "gzcsv/a.csv.gz", gzipped(t, "symbol,size\nAAPL,100\nMSFT,7\n"))
 	tl.write(t, "gzcsv/b.csv", "symbol,size\nAAPL,5\n")
@@ -90,6 +92,16 @@ func gzipped(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func zstded(t *testing.T, s string) string {
+	t.Helper()
+	zw, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zw.Close()
+	return string(zw.EncodeAll([]byte(s), nil))
 }
 
 // crawl runs the real crawler into a SQLite catalog and opens the engine on
@@ -189,6 +201,11 @@ func TestQueryTextTables(t *testing.T) {
 			sql:   `SELECT volume, quote.bid, quote.ask, tags FROM mixed ORDER BY quote.bid`,
 			want:  "1.5|1.25|1.5|[x y]\nn/a|2.5|<nil>|<nil>",
 			types: []string{"VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR[]"},
+		},
+		{
+			name: "zstd JSON Lines",
+			sql:  `SELECT sum(n), min(dt) FROM zst`,
+			want: "3|2026-11-02",
 		},
 		{
 			name:  "CSV files gzip and plain in one table",
