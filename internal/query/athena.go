@@ -191,7 +191,7 @@ func (a *Athena) Query(ctx context.Context, sql string) (*Result, error) {
 	a.mu.Lock()
 	h := a.history
 	a.mu.Unlock()
-	recordQuery(h, a.logger, start, sql, res, err)
+	recordQuery(h, a.logger, "athena", start, sql, res, err)
 	return res, err
 }
 

@@ -79,16 +79,58 @@ func OpenHistory(path string) (*History, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening query history %s: %w; choose a writable --catalog or --data-dir", abs, err)
 	}
+	if err := addHistoryColumns(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening query history %s: %w", abs, err)
+	}
 	return &History{db: db}, nil
+}
+
+// historyColumns were added after the first schema: which engine answered
+// (empty for the embedded one) and Athena's query id and queueing time.
+var historyColumns = []struct{ name, def string }{
+	{"engine", "TEXT NOT NULL DEFAULT ''"},
+	{"query_id", "TEXT NOT NULL DEFAULT ''"},
+	{"queue_ms", "REAL NOT NULL DEFAULT 0"},
+}
+
+// addHistoryColumns brings a history made by an older ticklake up to date.
+// Another process may add a column at the same time: a failed ALTER is
+// an error only if the column is still missing.
+func addHistoryColumns(db *sql.DB) error {
+	for _, c := range historyColumns {
+		if ok, err := hasHistoryColumn(db, c.name); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := db.Exec("ALTER TABLE query_history ADD COLUMN " + c.name + " " + c.def); err != nil {
+			if ok, _ := hasHistoryColumn(db, c.name); !ok {
+				return fmt.Errorf("adding column %s: %w", c.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func hasHistoryColumn(db *sql.DB, name string) (bool, error) {
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('query_history') WHERE name = ?`, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the history's columns: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Record stores one query's outcome.
 func (h *History) Record(ctx context.Context, e HistoryEntry) error {
 	s := e.Stats
 	_, err := h.db.ExecContext(ctx, `INSERT INTO query_history (started_at, sql, status, error, planning_ms, fetch_ms,
-		execution_ms, elapsed_ms, rows, files, bytes, partitions_pruned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		execution_ms, elapsed_ms, rows, files, bytes, partitions_pruned, engine, query_id, queue_ms)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.StartedAt.UTC().Format(time.RFC3339Nano), e.SQL, e.Status, e.Error, s.PlanningMs, s.FetchMs,
-		s.ExecutionMs, s.ElapsedMs, s.RowsReturned, s.FilesScanned, s.BytesScanned, s.PartitionsPruned)
+		s.ExecutionMs, s.ElapsedMs, s.RowsReturned, s.FilesScanned, s.BytesScanned, s.PartitionsPruned,
+		s.Engine, s.QueryID, s.QueueMs)
 	if err != nil {
 		return fmt.Errorf("recording the query in the history: %w", err)
 	}
@@ -98,7 +140,7 @@ func (h *History) Record(ctx context.Context, e HistoryEntry) error {
 // List returns the last limit queries, newest first.
 func (h *History) List(ctx context.Context, limit int) ([]HistoryEntry, error) {
 	rows, err := h.db.QueryContext(ctx, `SELECT id, started_at, sql, status, error, planning_ms, fetch_ms,
-		execution_ms, elapsed_ms, rows, files, bytes, partitions_pruned
+		execution_ms, elapsed_ms, rows, files, bytes, partitions_pruned, engine, query_id, queue_ms
 		FROM query_history ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the query history: %w", err)
@@ -110,7 +152,8 @@ func (h *History) List(ctx context.Context, limit int) ([]HistoryEntry, error) {
 		var started string
 		s := &e.Stats
 		if err := rows.Scan(&e.ID, &started, &e.SQL, &e.Status, &e.Error, &s.PlanningMs, &s.FetchMs,
-			&s.ExecutionMs, &s.ElapsedMs, &s.RowsReturned, &s.FilesScanned, &s.BytesScanned, &s.PartitionsPruned); err != nil {
+			&s.ExecutionMs, &s.ElapsedMs, &s.RowsReturned, &s.FilesScanned, &s.BytesScanned, &s.PartitionsPruned,
+			&s.Engine, &s.QueryID, &s.QueueMs); err != nil {
 			return nil, fmt.Errorf("reading the query history: %w", err)
 		}
 		e.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
@@ -135,11 +178,12 @@ func (e *Engine) record(start time.Time, query string, res *Result, err error) {
 	e.mu.Lock()
 	h := e.history
 	e.mu.Unlock()
-	recordQuery(h, e.logger, start, query, res, err)
+	recordQuery(h, e.logger, "", start, query, res, err)
 }
 
-// recordQuery stores the outcome of one query in h, when set.
-func recordQuery(h *History, logger *slog.Logger, start time.Time, query string, res *Result, err error) {
+// recordQuery stores the outcome of one query answered by engine in h,
+// when set.
+func recordQuery(h *History, logger *slog.Logger, engine string, start time.Time, query string, res *Result, err error) {
 	if h == nil {
 		return
 	}
@@ -154,6 +198,7 @@ func recordQuery(h *History, logger *slog.Logger, start time.Time, query string,
 	}
 	if err != nil {
 		entry.Stats.ElapsedMs = ms(time.Since(start))
+		entry.Stats.Engine = engine
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), historyBusyTimeout)
 	defer cancel()

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 )
 
 func newTestHistory(t *testing.T, path string) *History {
@@ -76,5 +78,36 @@ func TestHistoryBesideAWriter(t *testing.T) {
 	got, err := h.List(context.Background(), 5)
 	if err != nil || len(got) != 1 || got[0].SQL != "SELECT 1" {
 		t.Fatalf("entries = %+v, %v", got, err)
+	}
+}
+
+// TestHistoryOlderSchema opens a history made before the engine, query_id
+// and queue_ms columns, and records an Athena query in it.
+func TestHistoryOlderSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(historySchema); err != nil { // the first schema, without the added columns
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO query_history (started_at, sql, status) VALUES ('2026-11-02T00:00:00Z', 'SELECT 0', 'ok')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	h := newTestHistory(t, path)
+	r := newAthena(&scriptedAthena{states: []types.QueryExecutionStatus{state(types.QueryExecutionStateSucceeded, "", 0)},
+		pages: []*types.ResultSet{page("x", "1")}}, AthenaConfig{PollInterval: time.Millisecond}, nil)
+	r.SetHistory(h)
+	if _, err := r.Query(context.Background(), "SELECT x FROM t"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.List(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Stats.Engine != "athena" || got[0].Stats.QueryID != "q1" || got[0].Stats.QueueMs != 30 || got[1].SQL != "SELECT 0" {
+		t.Fatalf("history = %+v", got)
 	}
 }
