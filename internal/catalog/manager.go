@@ -16,6 +16,9 @@ const (
 	ParamDeprecated     = "deprecated" // set by DeleteBehavior deprecate on a table whose data is gone
 	ParamOriginalName   = "original_name"
 	ParamDelimiter      = "delimiter" // a CSV table's field delimiter
+	// ParamLake is the URL of the lake root the table's file keys are
+	// relative to, so readers find the lake from the catalog alone.
+	ParamLake = "ticklake.lake"
 )
 
 // Manager is a Catalog that also lets the crawler remove files, read

@@ -193,6 +193,10 @@ func openQueryLake(ctx context.Context, qf *queryFlags, cat catalog.Catalog) (la
 	}
 	if tables, err := cat.Tables(ctx, qf.cfg.Database); err == nil && len(tables) > 0 {
 		t := tables[0]
+		if root := t.Parameters[catalog.ParamLake]; root != "" {
+			return lake.OpenWith(root, qf.s3.options())
+		}
+		// Tables crawled before the crawler recorded the lake root.
 		if root, ok := strings.CutSuffix(t.Location, "/"+t.Name); ok {
 			return lake.OpenWith(root, qf.s3.options())
 		}

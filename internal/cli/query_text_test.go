@@ -30,7 +30,8 @@ func TestQueryTutorialLake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runQueryCLI(t, "", "query", "--lake", lakeDir, "--catalog", cat, "--no-history", "-f", "csv", tt.sql)
+			// No --lake: the catalog says where the lake is.
+			code, stdout, stderr := runQueryCLI(t, "", "query", "--catalog", cat, "--no-history", "-f", "csv", tt.sql)
 			if code != 0 || stdout != tt.want {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, tt.want)
 			}

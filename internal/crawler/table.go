@@ -317,6 +317,7 @@ func (c *Crawler) parameters(st *tableState) map[string]string {
 	p[catalog.ParamObjectCount] = strconv.Itoa(len(st.files))
 	p[catalog.ParamLastCrawl] = time.Now().UTC().Format(time.RFC3339)
 	p["typeOfData"] = "file"
+	p[catalog.ParamLake] = c.store.URL()
 	p[paramSync] = newSyncID()
 	return p
 }
