@@ -7,10 +7,12 @@ import (
 )
 
 // encoder is what the tables of one sink share to encode files: the zstd
-// codec (its pooled encoders) and pools of row slices, so that buffering
-// and sorting rows reuses memory instead of growing new slices for every
-// flush range. The pools are emptied by the garbage collector, which keeps
-// the memory they hold bounded.
+// codec (its pooled encoders) and pools of row slices for the buffers that
+// live for one poll or one encode (rows decoded ahead, rows in sort order),
+// fed by the rows of finished ranges. Buffers that live as long as a range
+// never come from the pools: a pooled slice may be far larger than the
+// partition needs. The garbage collector empties the pools, which keeps the
+// memory they hold bounded.
 type encoder struct {
 	codec *zstd.Codec
 	rows  sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T

@@ -117,7 +117,9 @@ func (t *rowTable[T]) hour(r *kgo.Record) *hourRows[T] {
 	p := lake.PartitionOf(r.Timestamp)
 	h := t.hours[p]
 	if h == nil {
-		h = &hourRows[T]{first: r.Offset, rows: getRows[T](t.enc)}
+		// Not from the pools: a pooled slice may be far larger than this
+		// partition needs, and held as long as the partition buffers.
+		h = &hourRows[T]{first: r.Offset}
 		t.hours[p] = h
 	}
 	t.lastHour, t.last = hk, h
