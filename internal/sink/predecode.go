@@ -2,6 +2,7 @@ package sink
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -34,7 +35,7 @@ func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
 	a := &t.ahead
 	t.release()
 	a.recs = recs
-	a.rows = append(getRows[T](t.enc), make([]T, len(recs))...)
+	a.rows = slices.Grow(getRows[T](t.enc), len(recs))[:len(recs)] // zeroed: pooled rows are cleared
 	a.errs = make([]error, len(recs))
 	a.done = make([]bool, len(recs))
 	for i, r := range recs {
