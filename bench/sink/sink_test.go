@@ -120,6 +120,7 @@ func BenchmarkSinkTrades(b *testing.B) {
 		b.Fatalf("wrote %d rows, want %d", got, b.N)
 	}
 	b.ReportMetric(float64(b.N)/el.Seconds(), "records/s")
+	b.ReportMetric(float64(st.Topics[tick.TopicTrades].Files), "files")
 	// CPU of the whole process: the sink and the embedded broker serving
 	// its fetches; the least load-dependent figure on a shared machine.
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "records/cpu_s")
