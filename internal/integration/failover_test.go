@@ -159,8 +159,7 @@ func TestThreeNodeFailover(t *testing.T) {
 	c := kafkatest.New(t, kafkatest.Options{Nodes: 3, HeapMB: 256})
 	adm := c.Admin()
 	logs := newTestLog(t)
-	const count = 150_000
-	p := newTestPipeline(t, c.Brokers(), run{group: "it-failover", count: count, log: logs.logger})
+	p := newTestPipeline(t, c.Brokers(), run{group: "it-failover", log: logs.logger})
 	cancel, done := runInBackground(p)
 	waitProgress(t, p, "records produced on three nodes", 10_000)
 
@@ -188,7 +187,6 @@ func TestThreeNodeFailover(t *testing.T) {
 		t.Error("the producer did not report that acknowledgements resumed")
 	}
 	setMinISR(t, adm, "2")
-	waitCaughtUp(t, p, adm, count)
 	auditRun(t, p, cancel, done, adm, false)
 }
 

@@ -81,6 +81,10 @@ func newTestPipeline(t *testing.T, brokers []string, r run) *pipeline.Pipeline {
 	cfg.Sink.FlushInterval = 300 * time.Millisecond
 	cfg.Sink.Group = r.group
 	cfg.Producer.Count = r.count
+	// A count can be reached while the cluster is down, with records still
+	// buffered: the final flush waits for the recovery instead of failing
+	// them after the default 10s.
+	cfg.Producer.FlushTimeout = 2 * time.Minute
 	cfg.CrawlEvery = 2 * time.Second
 	if f := os.Getenv("TICKLAKE_IT_DEBUG_LOG"); f != "" && r.log == nil {
 		w, err := os.Create(f)

@@ -116,11 +116,17 @@ func findLib(dir string) (string, error) {
 	return dir, nil
 }
 
-// newClusterID returns a random Kafka cluster id (a base64url UUID).
+// newClusterID returns a random Kafka cluster id (a base64url UUID). Like
+// Kafka's own, it never starts with '-', which the storage tool would take
+// for an option.
 func newClusterID() string {
 	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	for {
+		rand.Read(b)
+		if id := base64.RawURLEncoding.EncodeToString(b); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // format writes each node's config and formats its storage, in parallel.
@@ -215,9 +221,7 @@ func (c *Cluster) WaitBrokers(ctx context.Context, n int) error {
 		if err := c.exited(); err != nil {
 			return err
 		}
-		rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
-		m, err := c.admin.BrokerMetadata(rctx)
-		rcancel()
+		m, err := c.freshMetadata(ctx)
 		if err == nil && len(m.Brokers) >= n && m.Controller >= 0 {
 			return nil
 		}
@@ -231,6 +235,19 @@ func (c *Cluster) WaitBrokers(ctx context.Context, n int) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// freshMetadata asks for the cluster's brokers with a new client, so that no
+// connection or cache of an earlier attempt colours the answer.
+func (c *Cluster) freshMetadata(ctx context.Context) (kadm.Metadata, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...))
+	if err != nil {
+		return kadm.Metadata{}, err
+	}
+	defer cl.Close()
+	return kadm.NewClient(cl).BrokerMetadata(ctx)
 }
 
 // WaitInSync polls until every partition of topics has all its replicas in

@@ -77,7 +77,9 @@ func (n *node) start(lib string) error {
 	}
 	cmd := exec.Command(javaBin(), n.javaArgs(lib, "kafka.Kafka", n.config)...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group keeps a terminal's Ctrl-C for the test; the
+	// death signal ends the broker if the test process dies without Close.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return fmt.Errorf("kafkatest: starting node %d (is Java 17 installed?): %w", n.id, err)
