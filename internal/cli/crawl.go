@@ -64,7 +64,6 @@ Files and tables gone from the lake are handled by --delete-behavior. With
 	}
 	fs := cmd.Flags()
 	loc.add(fs, true, true)
-	describeCatalogFlag(fs)
 	s3.add(fs)
 	fs.StringVar(&cfg.Database, "database", cfg.Database, "catalog database to register tables in")
 	fs.StringVar(&cfg.RootTable, "root-table", cfg.RootTable, "table name for files lying at the lake root")

@@ -67,7 +67,7 @@ func (l *locationFlags) add(fs *pflag.FlagSet, lake, catalog bool) {
 		fs.StringVar(&l.lake, "lake", "", "lake location: a directory, file:///path or s3://bucket/prefix (default <data-dir>/lake)")
 	}
 	if catalog {
-		fs.StringVar(&l.catalog, "catalog", "", "catalog: a path or sqlite:///abs/path (default <data-dir>/catalog.db)")
+		fs.StringVar(&l.catalog, "catalog", "", catalogUsage)
 	}
 }
 

@@ -3,21 +3,12 @@ package cli
 import (
 	"context"
 
-	"github.com/spf13/pflag"
-
 	"github.com/ticklake/ticklake/internal/catalog"
 	"github.com/ticklake/ticklake/internal/catalog/backend"
 )
 
 // catalogUsage describes --catalog with every backend.
 const catalogUsage = "catalog: a path, sqlite:///abs/path, or glue://?region=R[&endpoint=URL] for the AWS Glue Data Catalog (default <data-dir>/catalog.db)"
-
-// describeCatalogFlag gives --catalog the usage naming every backend.
-func describeCatalogFlag(fs *pflag.FlagSet) {
-	if f := fs.Lookup("catalog"); f != nil {
-		f.Usage = catalogUsage
-	}
-}
 
 // openCatalog opens the catalog named by the flags (a SQLite path or URL, or
 // glue://); readers open SQLite read-only so that they never block the

@@ -37,7 +37,6 @@ func newTablesCmd(e *env) *cobra.Command {
 		},
 	}
 	loc.add(cmd.Flags(), false, true)
-	describeCatalogFlag(cmd.Flags())
 	cmd.Flags().StringVar(&database, "database", catalog.DefaultDatabase, "catalog database")
 	return cmd
 }
@@ -85,7 +84,6 @@ func newDescribeCmd(e *env) *cobra.Command {
 		},
 	}
 	loc.add(cmd.Flags(), false, true)
-	describeCatalogFlag(cmd.Flags())
 	cmd.Flags().StringVar(&database, "database", catalog.DefaultDatabase, "catalog database")
 	return cmd
 }

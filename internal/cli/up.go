@@ -60,7 +60,6 @@ flushes and commits every file, updates the catalog and prints a summary.`,
 	fs := cmd.Flags()
 	kf.add(fs)
 	loc.add(fs, true, true)
-	describeCatalogFlag(fs)
 	s3.add(fs)
 	sf.add(fs)
 	fs.StringVar(&cfg.KafkaListen, "kafka-listen", cfg.KafkaListen, "address of the embedded broker (port 0 = any free port)")
