@@ -218,6 +218,11 @@ func TestUpRestartKeepsEveryRecordOnce(t *testing.T) {
 		for topic, n := range r.sum.Produced {
 			total[topic] += n
 		}
+		for _, topic := range []string{"trades", "quotes"} {
+			if r.sum.Written[topic] != r.sum.Produced[topic] {
+				t.Fatalf("run %d, %s: produced %d, drained into the lake %d", run, topic, r.sum.Produced[topic], r.sum.Written[topic])
+			}
+		}
 		if run == 1 {
 			for _, topic := range []string{"trades", "quotes"} {
 				assertExactlyOnce(t, p.engine, topic, total[topic])

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -135,12 +134,6 @@ func (p *Pipeline) openSink(context.Context) error {
 	sc := p.cfg.Sink
 	sc.Topics = []string{p.cfg.Producer.TopicTrades, p.cfg.Producer.TopicQuotes}
 	sc.OnFiles = p.registerFiles
-	if sc.InstanceID == "" {
-		// Static membership: a restarted `up` takes its partitions back at
-		// once instead of waiting out the session timeout.
-		host, _ := os.Hostname()
-		sc.InstanceID = "ticklake-up-" + host
-	}
 	kc := p.cfg.Kafka
 	kc.Brokers = p.brokers
 	kc.ClientID += "-sink"
