@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/ticklake/ticklake/internal/awsconfig"
 )
 
 // Runner answers SQL with a Result: the embedded Engine, or Athena.
@@ -145,14 +145,7 @@ func OpenAthena(ctx context.Context, cfg AthenaConfig, logger *slog.Logger) (*At
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
-	if cfg.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	}
-	if cfg.Endpoint != "" {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconfig.Load(ctx, cfg.Region, cfg.Endpoint, cfg.Credentials)
 	if err != nil {
 		return nil, fmt.Errorf("athena: loading AWS configuration: %w", err)
 	}

@@ -22,11 +22,10 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 
+	"github.com/ticklake/ticklake/internal/awsconfig"
 	"github.com/ticklake/ticklake/internal/catalog"
 )
 
@@ -76,14 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("glue: empty region; use glue://?region=REGION")
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
-	if cfg.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	}
-	if cfg.Endpoint != "" {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconfig.Load(ctx, cfg.Region, cfg.Endpoint, cfg.Credentials)
 	if err != nil {
 		return nil, fmt.Errorf("glue: loading AWS configuration: %w", err)
 	}
