@@ -73,6 +73,9 @@ func (p *Pipeline) shutdown(stopProd func(), prodDone chan error, stopSink func(
 	}
 	dctx, cancel := context.WithTimeout(context.Background(), p.cfg.DrainTimeout)
 	defer cancel()
+	if err := p.waitSoleMember(dctx); err != nil {
+		p.log.Warn("the sink group still has other members; their partitions are not drained", "err", err)
+	}
 	if err := p.sink.Drain(dctx); err != nil {
 		errs = append(errs, fmt.Errorf("draining the sink: %w", err))
 		stopSink()
@@ -114,4 +117,27 @@ func (p *Pipeline) summary() Summary {
 		s.Written[topic] = ts.Written
 	}
 	return s
+}
+
+// waitSoleMember waits until the sink is its group's only member. A sink
+// drains the partitions it owns; a member left over from an earlier run of
+// `up` (its session not yet expired) would keep some, and their records would
+// stay in Kafka until the next run.
+func (p *Pipeline) waitSoleMember(ctx context.Context) error {
+	group := p.cfg.Sink.Group
+	for {
+		gs, err := p.admin.DescribeGroups(ctx, group)
+		if err == nil {
+			if g, ok := gs[group]; ok && g.Err == nil && g.State == "Stable" && len(g.Members) == 1 {
+				return nil
+			}
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
