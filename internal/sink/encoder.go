@@ -14,8 +14,9 @@ import (
 // partition needs. The garbage collector empties the pools, which keeps the
 // memory they hold bounded.
 type encoder struct {
-	codec *zstd.Codec
-	rows  sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T
+	codec  *zstd.Codec
+	rows   sync.Map  // one *sync.Pool of *[]T per row type T, keyed by a nil *T
+	chunks sync.Pool // *tradeChunk
 }
 
 // zstdLevel is the sink's compression level: the fastest, which costs a
@@ -54,3 +55,14 @@ func putRows[T any](e *encoder, rows []T) {
 	rows = rows[:0]
 	pool[T](e).Put(&rows)
 }
+
+// tradeChunk returns a chunk of trade rows, its contents undefined.
+func (e *encoder) tradeChunk() *tradeChunk {
+	if c, ok := e.chunks.Get().(*tradeChunk); ok {
+		return c
+	}
+	return new(tradeChunk)
+}
+
+// putTradeChunk gives a chunk back for reuse; the caller no longer holds it.
+func (e *encoder) putTradeChunk(c *tradeChunk) { e.chunks.Put(c) }

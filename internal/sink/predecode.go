@@ -32,30 +32,43 @@ type ahead[T any] struct {
 }
 
 func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
-	a := &t.ahead
-	t.release()
+	t.ahead.fill(t.enc, recs, maxBytes, t.decode)
+}
+
+func (t *rowTable[T]) release() { t.ahead.drop(t.enc) }
+
+// take returns r's row, decoded ahead when predecode saw r.
+func (t *rowTable[T]) take(r *kgo.Record) (T, error) { return t.ahead.take(r, t.decode) }
+
+// fill decodes recs ahead of their adds, after dropping what it held.
+func (a *ahead[T]) fill(enc *encoder, recs []*kgo.Record, maxBytes int, decode func(*kgo.Record) (T, error)) {
+	a.drop(enc)
 	a.recs = recs
-	a.rows = slices.Grow(getRows[T](t.enc), len(recs))[:len(recs)] // zeroed: pooled rows are cleared
+	a.rows = slices.Grow(getRows[T](enc), len(recs))[:len(recs)] // zeroed: pooled rows are cleared
 	a.errs = make([]error, len(recs))
 	a.done = make([]bool, len(recs))
 	for i, r := range recs {
 		if r.Attrs.IsControl() || r.Value == nil || len(r.Value) > maxBytes {
 			continue
 		}
-		a.rows[i], a.errs[i] = t.decode(r)
+		a.rows[i], a.errs[i] = decode(r)
 		a.done[i] = true
 	}
 }
 
-func (t *rowTable[T]) release() {
-	putRows(t.enc, t.ahead.rows)
-	t.ahead = ahead[T]{}
+// drop gives the rows decoded ahead back to the pools and forgets the
+// poll's records.
+func (a *ahead[T]) drop(enc *encoder) {
+	putRows(enc, a.rows)
+	*a = ahead[T]{}
 }
 
-// take returns r's row, decoded ahead when predecode saw r: adds come in
-// the order of the records predecode was given, some skipped.
-func (t *rowTable[T]) take(r *kgo.Record) (T, error) {
-	a := &t.ahead
+// live reports whether rows decoded ahead wait for their adds.
+func (a *ahead[T]) live() bool { return a.recs != nil }
+
+// take returns r's row, decoded ahead when fill saw r: adds come in the
+// order of the records fill was given, some skipped.
+func (a *ahead[T]) take(r *kgo.Record, decode func(*kgo.Record) (T, error)) (T, error) {
 	for a.next < len(a.recs) {
 		i := a.next
 		a.next++
@@ -66,7 +79,7 @@ func (t *rowTable[T]) take(r *kgo.Record) (T, error) {
 			break
 		}
 	}
-	return t.decode(r)
+	return decode(r)
 }
 
 // predecode decodes the records of a poll's partitions ahead of the loop,

@@ -45,31 +45,21 @@ type quoteRow struct {
 // newTable returns the table for a topic's records: typed for ticklake's
 // topics, inferred from the records for any other.
 func newTable(topic string, enc *encoder) table {
-	bySymbolTs := []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 	dec := tick.NewDecoder()
 	switch topic {
 	case tick.TopicTrades:
-		return newRowTable(enc, func(r *kgo.Record) (tradeRow, error) { return decodeTradeRow(dec, r) },
-			func(r *tradeRow, us int64) { r.IngestTime = us },
-			func(r *tradeRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs...)
+		return newTradeTable(enc)
 	case tick.TopicQuotes:
 		return newRowTable(enc, func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) },
 			func(r *quoteRow, us int64) { r.IngestTime = us },
-			func(r *quoteRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs...)
+			func(r *quoteRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs()...)
 	}
 	return newJSONTable(enc)
 }
 
-func decodeTradeRow(dec *tick.Decoder, r *kgo.Record) (tradeRow, error) {
-	t, err := dec.Trade(r.Value)
-	if err != nil {
-		return tradeRow{}, err
-	}
-	return tradeRow{
-		Symbol: t.Symbol, Ts: t.Ts, Price: t.Price, Size: t.Size, Exchange: t.Exchange,
-		Conditions: t.Conditions, Side: t.Side, Seq: t.Seq,
-		KafkaPartition: r.Partition, KafkaOffset: r.Offset,
-	}, nil
+// bySymbolTs is the sort order ticklake's tables declare.
+func bySymbolTs() []parquet.SortingColumn {
+	return []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 }
 
 func decodeQuoteRow(dec *tick.Decoder, r *kgo.Record) (quoteRow, error) {

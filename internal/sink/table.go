@@ -244,6 +244,20 @@ func floorDiv(a, b int64) int64 {
 // encodeParquet writes rows as one zstd-compressed Parquet file.
 func encodeParquet[T any](enc *encoder, rows []T, meta map[string]string, sorting []parquet.SortingColumn) ([]byte, error) {
 	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf, writerOptions(enc, meta, sorting)...)
+	if _, err := w.Write(rows); err != nil {
+		return nil, fmt.Errorf("writing rows: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("closing writer: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writerOptions configures the Parquet writer of one data file: zstd, row
+// groups of rowGroupRows, the sort order and the footer metadata in key
+// order.
+func writerOptions(enc *encoder, meta map[string]string, sorting []parquet.SortingColumn) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(enc.codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
@@ -255,14 +269,7 @@ func encodeParquet[T any](enc *encoder, rows []T, meta map[string]string, sortin
 	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		opts = append(opts, parquet.KeyValueMetadata(k, meta[k]))
 	}
-	w := parquet.NewGenericWriter[T](&buf, opts...)
-	if _, err := w.Write(rows); err != nil {
-		return nil, fmt.Errorf("writing rows: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("closing writer: %w", err)
-	}
-	return buf.Bytes(), nil
+	return opts
 }
 
 // fileMeta is the footer metadata of one data file.
