@@ -15,18 +15,26 @@ const (
 // acknowledgement for stallAfter (brokers down, a partition without a
 // leader, a cluster below min.insync.replicas), and reports the recovery.
 // The client keeps retrying meanwhile; a record that exhausts its retries
-// fails the run as before.
+// fails the run as before. The time of the latest acknowledgement is the
+// check at which the acknowledged count last moved (the promise reads no
+// clock: it runs for every record).
 func (p *Producer) watchStalls(done <-chan struct{}, every, after time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var since time.Time // zero while not stalled
+	var (
+		since time.Time // zero while not stalled
+		acked = p.tallies.total()
+		last  = time.Unix(0, p.started.Load())
+	)
 	for {
 		select {
 		case <-done:
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if n := p.tallies.total(); n != acked {
+				acked, last = n, now
+			}
 		}
-		last := time.Unix(0, max(p.lastAck.Load(), p.started.Load()))
 		waiting := p.cl.BufferedProduceRecords()
 		switch {
 		case since.IsZero() && waiting > 0 && time.Since(last) >= after:

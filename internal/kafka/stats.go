@@ -19,15 +19,12 @@ type Stats struct {
 
 // Stats returns the producer's progress so far.
 func (p *Producer) Stats() Stats {
-	s := Stats{Sent: p.sent.Load()}
+	s := Stats{Sent: p.sent.Load(), Acked: p.tallies.total()}
 	if start := p.started.Load(); start != 0 {
 		s.Elapsed = time.Since(time.Unix(0, start))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, n := range p.produced {
-		s.Acked += n
-	}
 	s.Errors = p.errs
 	return s
 }
