@@ -13,6 +13,12 @@ import (
 // has committed, so the broker only holds what the sink has not yet made
 // durable. It returns how many records it deleted. Partitions the group has
 // not committed are left alone.
+//
+// The last record of a partition is never deleted, even once committed: the
+// embedded broker (kfake) reloads a partition whose log was deleted to its
+// end as empty from offset 0, so after a restart it would hand out offsets
+// the lake already holds, and the sink would take the new records for ones
+// it has written.
 func TrimCommitted(ctx context.Context, adm *kadm.Client, group string, topics ...string) (int64, error) {
 	committed, err := adm.FetchOffsetsForTopics(ctx, group, topics...)
 	if err == nil {
@@ -31,24 +37,37 @@ func TrimCommitted(ctx context.Context, adm *kadm.Client, group string, topics .
 	if err := starts.Error(); err != nil {
 		return 0, fmt.Errorf("listing start offsets of %v: %w", topics, err)
 	}
-	del, want := trimTargets(committed, starts)
+	ends, err := adm.ListEndOffsets(ctx, topics...)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("listing end offsets of %v: %w", topics, err)
+	}
+	del, want := trimTargets(committed, starts, ends)
 	if len(del) == 0 {
 		return 0, nil
 	}
 	return deleteUpTo(ctx, adm, del, want)
 }
 
-// trimTargets picks the partitions whose commit is past the log start, with
-// how many records trimming each would delete.
-func trimTargets(committed kadm.OffsetResponses, starts kadm.ListedOffsets) (kadm.Offsets, map[string]map[int32]int64) {
+// trimTargets picks the partitions whose commit is past the log start, and
+// their log starts before trimming; each is trimmed up to its commit but
+// never past its last record.
+func trimTargets(committed kadm.OffsetResponses, starts, ends kadm.ListedOffsets) (kadm.Offsets, map[string]map[int32]int64) {
 	del := kadm.Offsets{}
 	want := map[string]map[int32]int64{}
 	committed.Each(func(o kadm.OffsetResponse) {
 		start, ok := starts.Lookup(o.Topic, o.Partition)
-		if !ok || o.At <= start.Offset {
+		end, ok2 := ends.Lookup(o.Topic, o.Partition)
+		if !ok || !ok2 {
 			return
 		}
-		del.Add(kadm.Offset{Topic: o.Topic, Partition: o.Partition, At: o.At, LeaderEpoch: -1})
+		at := min(o.At, end.Offset-1)
+		if at <= start.Offset {
+			return
+		}
+		del.Add(kadm.Offset{Topic: o.Topic, Partition: o.Partition, At: at, LeaderEpoch: -1})
 		if want[o.Topic] == nil {
 			want[o.Topic] = map[int32]int64{}
 		}
