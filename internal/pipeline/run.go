@@ -76,7 +76,7 @@ func (p *Pipeline) shutdown(stopProd func(), prodDone chan error, stopSink func(
 	if err := p.waitSoleMember(dctx); err != nil {
 		p.log.Warn("the sink group still has other members; their partitions are not drained", "err", err)
 	}
-	if err := p.sink.Drain(dctx); err != nil {
+	if err := p.sink.DrainAll(dctx); err != nil {
 		errs = append(errs, fmt.Errorf("draining the sink: %w", err))
 		stopSink()
 	}

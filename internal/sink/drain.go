@@ -19,6 +19,7 @@ type drainRequest struct {
 	ends   map[partKey]int64 // nil until snapshotted
 	done   chan error
 	over   bool
+	all    bool // every partition must be this sink's before it is reached
 }
 
 func newDrainRequest(ctx context.Context) *drainRequest {
@@ -39,7 +40,24 @@ func (d *drainRequest) finish(err error) {
 // or when ctx expires. Partitions assigned to other members of the group are
 // theirs to drain.
 func (s *Sink) Drain(ctx context.Context) error {
+	return s.drain(newDrainRequest(ctx))
+}
+
+// DrainAll is Drain for a sink that is meant to be its group's only member,
+// as in `ticklake up`: it is reached only once every partition of the
+// consumed topics is assigned to this sink and consumed to its end offset.
+// Right after a restart a member of the previous run may still hold some
+// partitions, and the assignment that hands them over reaches this sink a
+// little after the group reports it as the only member; draining what is
+// assigned at that moment would leave their records in Kafka.
+func (s *Sink) DrainAll(ctx context.Context) error {
 	d := newDrainRequest(ctx)
+	d.all = true
+	return s.drain(d)
+}
+
+func (s *Sink) drain(d *drainRequest) error {
+	ctx := d.ctx
 	select {
 	case s.drainCh <- d:
 	case <-s.done:
@@ -138,6 +156,13 @@ func (s *Sink) checkDrains(ctx context.Context, committed map[string]map[int32]k
 func (s *Sink) reached(d *drainRequest, committed map[string]map[int32]kgo.EpochOffset) bool {
 	if !s.joined {
 		return false
+	}
+	if d.all {
+		for pk := range d.ends {
+			if !s.assigned[pk] {
+				return false
+			}
+		}
 	}
 	for pk := range s.assigned {
 		end, ok := d.ends[pk]
