@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,4 +119,72 @@ func openTestParquet(t *testing.T, data []byte) *parquet.File {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// BenchmarkTradeTable decodes, buffers and encodes b.N trades of one
+// partition, the sink's work per record without Kafka.
+func BenchmarkTradeTable(b *testing.B) {
+	recs := benchTradeRecords(b.N)
+	enc := newEncoder()
+	tb := newTable(tick.TopicTrades, enc)
+	b.ResetTimer()
+	for i := 0; i < len(recs); i += 100_000 {
+		for _, r := range recs[i:min(i+100_000, len(recs))] {
+			if err := tb.add(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tb.encode(tick.TopicTrades, 3, time.Unix(1_700_000_000, 0), nil); err != nil {
+			b.Fatal(err)
+		}
+		tb.reset()
+	}
+}
+
+// benchTradeRecords makes n trades like the producer's: a dozen symbols,
+// one timestamp per microsecond, in the producer's layout.
+func benchTradeRecords(n int) []*kgo.Record {
+	syms := []string{"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "META", "GOOGL", "AMD", "NFLX", "INTC", "SPY", "QQQ"}
+	base := time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC).UnixNano()
+	recs := make([]*kgo.Record, 0, n)
+	for i := range n {
+		ts := base + int64(i)*1000
+		tr := tick.Trade{Symbol: syms[(i*7)%len(syms)], Ts: ts, Price: 100 + float64((i*7919)%10000)/100, Size: int64(1 + i%500),
+			Exchange: "Q", Conditions: []string{"@", "F"}, Side: "B", Seq: int64(i)}
+		recs = append(recs, &kgo.Record{Topic: tick.TopicTrades, Partition: 3, Offset: int64(i),
+			Value: tr.AppendJSON(nil), Timestamp: time.Unix(0, ts)})
+	}
+	return recs
+}
+
+// BenchmarkTradeTableEncode encodes the same 100,000 buffered trades b.N
+// times; ns/op is per file of 100,000 rows.
+func BenchmarkTradeTableEncode(b *testing.B) {
+	tb := newTable(tick.TopicTrades, newEncoder())
+	for _, r := range benchTradeRecords(100_000) {
+		if err := tb.add(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	cpu0 := testCPU(b)
+	for range b.N {
+		files, err := tb.encode(tick.TopicTrades, 3, time.Unix(1_700_000_000, 0), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(files[0].data)), "bytes")
+	}
+	b.ReportMetric(float64(testCPU(b)-cpu0)/float64(b.N)/100_000, "cpu_ns/row")
+}
+
+// testCPU is the user and system CPU time this process has used: on a
+// shared machine, a steadier figure than the wall time.
+func testCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
