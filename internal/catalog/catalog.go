@@ -62,6 +62,12 @@ type File struct {
 	Rows      int64     `json:"rows"`
 	Bytes     int64     `json:"bytes"`
 	ModTime   time.Time `json:"mod_time"`
+	// Schema identifies the file's Parquet schema, as the crawler read it
+	// from the footer: files whose Schema is equal and not empty have the
+	// same columns, types and nesting, so a reader can bind them as one
+	// without opening each. Empty when unknown (text files, or files
+	// registered before the catalog kept it; a crawl fills it in).
+	Schema string `json:"schema,omitempty"`
 }
 
 // Catalog is the interface every backend implements. Methods are safe for

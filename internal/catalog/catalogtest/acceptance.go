@@ -28,6 +28,7 @@ func Acceptance(t *testing.T, open Opener) {
 		{"tables and versions", testTables},
 		{"not found", testNotFound},
 		{"add files", testAddFiles},
+		{"file schemas", testFileSchemas},
 		{"remove files", testRemoveFiles},
 		{"unpartitioned", testUnpartitioned},
 		{"delete table", testDeleteTable},
@@ -219,6 +220,58 @@ func testAddFiles(t *testing.T, c catalog.Manager, db string) {
 	if got := fileKeys(t, c, db); len(got) != 3 {
 		t.Errorf("a rejected batch was half registered: %v", got)
 	}
+}
+
+// testFileSchemas checks that a file's schema id is kept, and that
+// registering a known file again with its schema id fills it in (a crawl
+// catching up on files registered before ids were kept) without touching
+// the partition's totals.
+func testFileSchemas(t *testing.T, c catalog.Manager, db string) {
+	ctx := context.Background()
+	put(t, c, Trades(db, sym))
+	a, b := HourFile(14, 1, 100), HourFile(14, 2, 50)
+	a.Schema = "s1"
+	root := catalog.Table{Database: db, Name: "root", Location: "file:///lake", Classification: "parquet", Columns: []catalog.Column{sym}}
+	put(t, c, root)
+	r := catalog.File{Key: "x.parquet", Rows: 3, Bytes: 30, Schema: "s3"}
+	steps := []struct {
+		name                string
+		table               string
+		add                 []catalog.File
+		wantA, wantB, wantR string
+	}{
+		{"kept, empty when unknown", "trades", []catalog.File{a, b}, "s1", "", ""},
+		{"filled in", "trades", []catalog.File{withSchema(b, "s2")}, "s1", "s2", ""},
+		{"changed with the file", "trades", []catalog.File{withSchema(a, "s9")}, "s9", "s2", ""},
+		{"unpartitioned table", "root", []catalog.File{r}, "s9", "s2", "s3"},
+	}
+	for _, st := range steps {
+		if err := c.AddFiles(ctx, db, st.table, st.add); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got := map[string]string{}
+		for _, tb := range []string{"trades", "root"} {
+			fs, err := c.Files(ctx, db, tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				got[f.Key] = f.Schema
+			}
+		}
+		if got[a.Key] != st.wantA || got[b.Key] != st.wantB || got[r.Key] != st.wantR {
+			t.Errorf("%s: schemas = %v; want %s=%q %s=%q %s=%q", st.name, got, a.Key, st.wantA, b.Key, st.wantB, r.Key, st.wantR)
+		}
+	}
+	want := []string{"[2026-11-02 14]:2/150/1500@file:///lake/trades/dt=2026-11-02/hr=14"}
+	if got := partitionTotals(t, c, db); !slices.Equal(got, want) {
+		t.Errorf("partitions = %v; want %v (schema ids change no totals)", got, want)
+	}
+}
+
+func withSchema(f catalog.File, schema string) catalog.File {
+	f.Schema = schema
+	return f
 }
 
 func testRemoveFiles(t *testing.T, c catalog.Manager, db string) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ticklake/ticklake/internal/catalog"
@@ -13,12 +14,15 @@ import (
 // chunkBytes keeps each manifest parameter under Glue's 512 KB value limit.
 const chunkBytes = 400 << 10
 
-// entry is one file in a manifest: key, rows, bytes, mod time (Unix ms).
+// entry is one file in a manifest: key, rows, bytes, mod time (Unix ms),
+// and its schema id, which is kept in parameters of its own (see
+// schemaRef).
 type entry struct {
-	Key   string
-	Rows  int64
-	Bytes int64
-	MTime int64
+	Key    string
+	Rows   int64
+	Bytes  int64
+	MTime  int64
+	Schema string
 }
 
 func (e entry) MarshalJSON() ([]byte, error) {
@@ -46,13 +50,33 @@ func errorsJoin(errs ...error) error {
 // manifest is the set of files of one partition (or unpartitioned table).
 type manifest map[string]entry
 
-// readManifest decodes the ticklake.files.N parameters.
+// schemaRef is a file's schema id with the size of the file it was read
+// from, stored as [id, bytes] under the file's key in the
+// ticklake.schemas.N parameters. An older ticklake rewriting the manifest
+// keeps these as they were; the size tells a stale id from a current one.
+type schemaRef struct {
+	ID    string
+	Bytes int64
+}
+
+func (r schemaRef) MarshalJSON() ([]byte, error) { return json.Marshal([]any{r.ID, r.Bytes}) }
+
+func (r *schemaRef) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || len(raw) != 2 {
+		return fmt.Errorf("bad schema entry %s", b)
+	}
+	return errorsJoin(json.Unmarshal(raw[0], &r.ID), json.Unmarshal(raw[1], &r.Bytes))
+}
+
+// readManifest decodes the ticklake.files.N parameters, and the schema ids
+// of the ticklake.schemas.N ones.
 func readManifest(params map[string]string) (manifest, error) {
 	m := manifest{}
 	for i := 0; ; i++ {
 		v, ok := params[paramFilesPfx+strconv.Itoa(i)]
 		if !ok {
-			return m, nil
+			break
 		}
 		var es []entry
 		if err := json.Unmarshal([]byte(v), &es); err != nil {
@@ -62,15 +86,38 @@ func readManifest(params map[string]string) (manifest, error) {
 			m[e.Key] = e
 		}
 	}
+	return m, m.readSchemas(params)
+}
+
+// readSchemas sets the schema ids of the files whose size they were read
+// at.
+func (m manifest) readSchemas(params map[string]string) error {
+	for i := 0; ; i++ {
+		v, ok := params[paramSchemasPfx+strconv.Itoa(i)]
+		if !ok {
+			return nil
+		}
+		var refs map[string]schemaRef
+		if err := json.Unmarshal([]byte(v), &refs); err != nil {
+			return fmt.Errorf("decoding the schema ids of the file manifest: %w", err)
+		}
+		for k, r := range refs {
+			if e, ok := m[k]; ok && e.Bytes == r.Bytes {
+				e.Schema = r.ID
+				m[k] = e
+			}
+		}
+	}
 }
 
 // write replaces the manifest parameters in params and sets Hive's totals.
 func (m manifest) write(params map[string]string) {
 	for k := range params {
-		if len(k) > len(paramFilesPfx) && k[:len(paramFilesPfx)] == paramFilesPfx {
+		if strings.HasPrefix(k, paramFilesPfx) || strings.HasPrefix(k, paramSchemasPfx) {
 			delete(params, k)
 		}
 	}
+	m.writeSchemas(params)
 	es := m.sorted()
 	var rows, bytes int64
 	chunk, size, n := []entry{}, 0, 0
@@ -93,6 +140,24 @@ func (m manifest) write(params map[string]string) {
 	params["totalSize"] = strconv.FormatInt(bytes, 10)
 }
 
+// writeSchemas writes the files' schema ids in chunks like the entries'.
+func (m manifest) writeSchemas(params map[string]string) {
+	chunk, size, n := map[string]schemaRef{}, 0, 0
+	for _, e := range m.sorted() {
+		if e.Schema == "" {
+			continue
+		}
+		if size+len(e.Key)+len(e.Schema)+32 > chunkBytes && len(chunk) > 0 {
+			params[paramSchemasPfx+strconv.Itoa(n)] = mustJSON(chunk)
+			chunk, size, n = map[string]schemaRef{}, 0, n+1
+		}
+		chunk[e.Key], size = schemaRef{ID: e.Schema, Bytes: e.Bytes}, size+len(e.Key)+len(e.Schema)+32
+	}
+	if len(chunk) > 0 {
+		params[paramSchemasPfx+strconv.Itoa(n)] = mustJSON(chunk)
+	}
+}
+
 func (m manifest) sorted() []entry {
 	es := make([]entry, 0, len(m))
 	for _, e := range m {
@@ -103,7 +168,7 @@ func (m manifest) sorted() []entry {
 }
 
 func (m manifest) add(f catalog.File) {
-	e := entry{Key: f.Key, Rows: f.Rows, Bytes: f.Bytes}
+	e := entry{Key: f.Key, Rows: f.Rows, Bytes: f.Bytes, Schema: f.Schema}
 	if !f.ModTime.IsZero() {
 		e.MTime = f.ModTime.UnixMilli()
 	}
@@ -111,7 +176,7 @@ func (m manifest) add(f catalog.File) {
 }
 
 func (e entry) file(vals []string) catalog.File {
-	f := catalog.File{Key: e.Key, Partition: vals, Rows: e.Rows, Bytes: e.Bytes}
+	f := catalog.File{Key: e.Key, Partition: vals, Rows: e.Rows, Bytes: e.Bytes, Schema: e.Schema}
 	if e.MTime != 0 {
 		f.ModTime = time.UnixMilli(e.MTime).UTC()
 	}

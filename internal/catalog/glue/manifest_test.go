@@ -55,3 +55,47 @@ func TestManifestChunks(t *testing.T) {
 		})
 	}
 }
+
+// TestManifestSchemas checks that schema ids live beside the file entries
+// (which keep the four fields older versions read), and that an id kept
+// for another size of the file is not taken for the current one.
+func TestManifestSchemas(t *testing.T) {
+	m := manifest{}
+	m.add(catalog.File{Key: "a.parquet", Rows: 1, Bytes: 10, Schema: "s1"})
+	m.add(catalog.File{Key: "b.json", Rows: 2, Bytes: 20})
+	params := map[string]string{paramSchemasPfx + "3": "stale"}
+	m.write(params)
+	if got := params[paramFilesPfx+"0"]; got != `[["a.parquet",1,10,0],["b.json",2,20,0]]` {
+		t.Errorf("file entries = %s; want the four-field form", got)
+	}
+	if got := params[paramSchemasPfx+"0"]; got != `{"a.parquet":["s1",10]}` || params[paramSchemasPfx+"3"] != "" {
+		t.Errorf("schema params = %v", params)
+	}
+	tests := []struct {
+		name  string
+		edit  func(p map[string]string)
+		wantA string
+	}{
+		{"round trip", func(map[string]string) {}, "s1"},
+		{"file rewritten by an older version", func(p map[string]string) {
+			p[paramFilesPfx+"0"] = `[["a.parquet",1,11,0],["b.json",2,20,0]]`
+		}, ""},
+		{"written by an older version", func(p map[string]string) { delete(p, paramSchemasPfx+"0") }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := map[string]string{}
+			for k, v := range params {
+				p[k] = v
+			}
+			tt.edit(p)
+			back, err := readManifest(p)
+			if err != nil || len(back) != 2 {
+				t.Fatalf("read back %v, %v", back, err)
+			}
+			if got := back["a.parquet"].file(nil).Schema; got != tt.wantA || back["b.json"].Schema != "" {
+				t.Errorf("schemas = %q, %q; want %q, none", got, back["b.json"].Schema, tt.wantA)
+			}
+		})
+	}
+}

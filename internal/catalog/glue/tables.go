@@ -23,11 +23,14 @@ const (
 	paramVersion  = "ticklake.version"
 	paramCreated  = "ticklake.created"
 	paramFilesPfx = "ticklake.files."
+	// paramSchemasPfx holds the files' schema ids, apart from the file
+	// entries so that older ticklake versions still read the manifest.
+	paramSchemasPfx = "ticklake.schemas."
 )
 
 // internalParam reports whether a parameter is this backend's bookkeeping.
 func internalParam(k string) bool {
-	return k == paramVersion || k == paramCreated || strings.HasPrefix(k, paramFilesPfx)
+	return k == paramVersion || k == paramCreated || strings.HasPrefix(k, paramFilesPfx) || strings.HasPrefix(k, paramSchemasPfx)
 }
 
 // Tables implements catalog.Catalog. An unknown database has no tables.

@@ -95,10 +95,11 @@ func prepareFileTx(ctx context.Context, tx *sql.Tx, ref tableRef) (*fileTx, erro
 		}
 		return s
 	}
-	ft.getFile = prep(`SELECT partition_id, row_count, byte_count FROM files WHERE table_id = ? AND key = ?`)
-	ft.putFile = prep(`INSERT INTO files (table_id, key, partition_id, vals, row_count, byte_count, mod_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, key) DO UPDATE SET partition_id = excluded.partition_id,
-		vals = excluded.vals, row_count = excluded.row_count, byte_count = excluded.byte_count, mod_time = excluded.mod_time`)
+	ft.getFile = prep(`SELECT partition_id, row_count, byte_count, schema_id FROM files WHERE table_id = ? AND key = ?`)
+	ft.putFile = prep(`INSERT INTO files (table_id, key, partition_id, vals, row_count, byte_count, mod_time, schema_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, key) DO UPDATE SET partition_id = excluded.partition_id,
+		vals = excluded.vals, row_count = excluded.row_count, byte_count = excluded.byte_count, mod_time = excluded.mod_time,
+		schema_id = excluded.schema_id`)
 	ft.putPart = prep(`INSERT INTO partitions (table_id, vals, location, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT (table_id, vals) DO UPDATE SET updated = excluded.updated RETURNING id`)
 	if err != nil {
@@ -126,7 +127,8 @@ func (ft *fileTx) add(ctx context.Context, f catalog.File) error {
 	}
 	var oldPart sql.NullInt64
 	var oldRows, oldBytes int64
-	err := ft.getFile.QueryRowContext(ctx, ft.ref.id, f.Key).Scan(&oldPart, &oldRows, &oldBytes)
+	var oldSchema string
+	err := ft.getFile.QueryRowContext(ctx, ft.ref.id, f.Key).Scan(&oldPart, &oldRows, &oldBytes, &oldSchema)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -135,11 +137,11 @@ func (ft *fileTx) add(ctx context.Context, f catalog.File) error {
 	if err != nil {
 		return err
 	}
-	if exists && oldPart == part && oldRows == f.Rows && oldBytes == f.Bytes {
+	if exists && oldPart == part && oldRows == f.Rows && oldBytes == f.Bytes && oldSchema == f.Schema {
 		return nil
 	}
 	vals := mustJSON(nonNil(f.Partition))
-	if _, err := ft.putFile.ExecContext(ctx, ft.ref.id, f.Key, part, vals, f.Rows, f.Bytes, formatTime(f.ModTime)); err != nil {
+	if _, err := ft.putFile.ExecContext(ctx, ft.ref.id, f.Key, part, vals, f.Rows, f.Bytes, formatTime(f.ModTime), f.Schema); err != nil {
 		return err
 	}
 	if exists {
@@ -201,7 +203,7 @@ func (ft *fileTx) applyTotals(ctx context.Context) error {
 
 // Files implements catalog.Catalog; files come in key order.
 func (c *Catalog) Files(ctx context.Context, database, table string) ([]catalog.File, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT f.key, f.vals, f.row_count, f.byte_count, f.mod_time
+	rows, err := c.db.QueryContext(ctx, `SELECT f.key, f.vals, f.row_count, f.byte_count, f.mod_time, `+c.schemaIDColumn()+`
 		FROM files f JOIN tables t ON t.id = f.table_id WHERE t.database = ? AND t.name = ? ORDER BY f.key`,
 		dbName(database), table)
 	if err != nil {
@@ -212,7 +214,7 @@ func (c *Catalog) Files(ctx context.Context, database, table string) ([]catalog.
 	for rows.Next() {
 		var f catalog.File
 		var vals, mod string
-		if err := rows.Scan(&f.Key, &vals, &f.Rows, &f.Bytes, &mod); err != nil {
+		if err := rows.Scan(&f.Key, &vals, &f.Rows, &f.Bytes, &mod, &f.Schema); err != nil {
 			return nil, fmt.Errorf("listing files of %s.%s: %w", dbName(database), table, err)
 		}
 		if err := json.Unmarshal([]byte(vals), &f.Partition); err != nil {

@@ -67,6 +67,9 @@ var migrations = []string{
 		report   TEXT NOT NULL
 	);
 	CREATE INDEX crawls_database ON crawls(database, id);`,
+	// Each file's Parquet schema id (catalog.File.Schema); '' for files
+	// registered before, until a crawl reads their footers again.
+	`ALTER TABLE files ADD COLUMN schema_id TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate applies the migrations the file has not seen, in one transaction.
@@ -95,7 +98,8 @@ func (c *Catalog) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// checkVersion makes sure a read-only handle understands the file's schema.
+// checkVersion makes sure a read-only handle understands the file's schema,
+// and remembers its version.
 func (c *Catalog) checkVersion(ctx context.Context) error {
 	v, err := userVersion(ctx, c.db)
 	switch {
@@ -106,8 +110,22 @@ func (c *Catalog) checkVersion(ctx context.Context) error {
 	case v > len(migrations):
 		return fmt.Errorf("schema version %d is newer than this binary's %d; upgrade ticklake", v, len(migrations))
 	}
+	c.version = v
 	return nil
 }
+
+// schemaIDColumn is the files column holding schema ids, or an empty
+// string for a file not migrated yet (a read-only handle on an older
+// catalog).
+func (c *Catalog) schemaIDColumn() string {
+	if c.version < versionSchemaID {
+		return "''"
+	}
+	return "f.schema_id"
+}
+
+// versionSchemaID is the schema version that added files.schema_id.
+const versionSchemaID = 3
 
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

@@ -31,6 +31,9 @@ const busyTimeout = 10 * time.Second
 type Catalog struct {
 	db   *sql.DB
 	path string
+	// version is the schema version of the file: a read-only handle does
+	// not migrate, so it reads older files without the newer columns.
+	version int
 }
 
 var _ catalog.Manager = (*Catalog)(nil)
@@ -49,7 +52,7 @@ func Open(path string) (*Catalog, error) {
 	if err != nil {
 		return nil, writableErr(abs, err)
 	}
-	c := &Catalog{db: db, path: abs}
+	c := &Catalog{db: db, path: abs, version: len(migrations)}
 	if err := c.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, writableErr(abs, err)
