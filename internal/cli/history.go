@@ -55,11 +55,11 @@ query_history), or in <data-dir>/history.db for other catalogs.`,
 
 func writeHistory(w io.Writer, entries []query.HistoryEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "ID\tSTARTED\tSTATUS\tPLAN ms\tFETCH ms\tEXEC ms\tTOTAL ms\tROWS\tFILES\tBYTES\tPRUNED\t SQL")
+	fmt.Fprintln(tw, "ID\tSTARTED\tENGINE\tSTATUS\tPLAN ms\tFETCH ms\tEXEC ms\tTOTAL ms\tROWS\tFILES\tBYTES\tPRUNED\t SQL")
 	for _, h := range entries {
 		s := h.Stats
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%d\t %s\n", h.ID,
-			h.StartedAt.Local().Format(time.DateTime), h.Status, s.PlanningMs, s.FetchMs, s.ExecutionMs, s.ElapsedMs,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%d\t %s\n", h.ID,
+			h.StartedAt.Local().Format(time.DateTime), engineOf(s), h.Status, s.PlanningMs, s.FetchMs, s.ExecutionMs, s.ElapsedMs,
 			s.RowsReturned, s.FilesScanned, humanBytes(s.BytesScanned), s.PartitionsPruned, shortSQL(h.SQL, h.Error))
 	}
 	return tw.Flush()
@@ -73,6 +73,18 @@ func writeHistoryJSON(w io.Writer, entries []query.HistoryEntry) error {
 		}
 	}
 	return nil
+}
+
+// engineOf names the engine that answered: duckdb, or athena with the
+// query's execution id, which the Athena console and API look it up by.
+func engineOf(s query.Stats) string {
+	switch {
+	case s.Engine == "":
+		return "duckdb"
+	case s.QueryID != "":
+		return s.Engine + ":" + s.QueryID
+	}
+	return s.Engine
 }
 
 // shortSQL is a statement on one line, cut to fit, with its error.

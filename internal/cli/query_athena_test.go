@@ -49,8 +49,8 @@ func TestQueryAthenaEngine(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, _ = runQueryCLI(t, "", "history", "--data-dir", dir)
-	if code != 0 || !strings.Contains(stdout, "SELECT count(*) AS n FROM trades") {
-		t.Fatalf("history: exit %d, %q", code, stdout)
+	if code != 0 || !strings.Contains(stdout, "SELECT count(*) AS n FROM trades") || !strings.Contains(stdout, "athena:") {
+		t.Fatalf("history (the engine and Athena's query id shown): exit %d, %q", code, stdout)
 	}
 
 	tests := []struct {

@@ -145,7 +145,7 @@ func TestHistoryCommand(t *testing.T) {
 		t.Fatalf("history = %s", stdout)
 	}
 	code, stdout, _ = runQueryCLI(t, "", "history", "--data-dir", dir, "-n", "1")
-	if code != 0 || !strings.Contains(stdout, "failed") || strings.Contains(stdout, "hr = 14") {
+	if code != 0 || !strings.Contains(stdout, "failed") || !strings.Contains(stdout, "duckdb") || strings.Contains(stdout, "hr = 14") {
 		t.Fatalf("table history = %s", stdout)
 	}
 }
