@@ -150,7 +150,7 @@ func (c *Crawler) Crawl(ctx context.Context) (Report, error) {
 	c.m.crawls.Inc()
 	c.m.seconds.Observe(rep.Duration.Seconds())
 	c.log.Info("crawled lake", "lake", c.store.URL(), "tables", rep.Tables, "seen", rep.FilesSeen,
-		"new", rep.FilesNew, "skipped", rep.FilesSkipped, "missing", rep.FilesMissing, "changes", len(rep.Changes),
+		"new", rep.FilesNew, "schema_ids", rep.FilesSchemaIDs, "skipped", rep.FilesSkipped, "missing", rep.FilesMissing, "changes", len(rep.Changes),
 		"errors", len(rep.Errors), "dry_run", rep.DryRun, "duration", rep.Duration)
 	if err := c.record(ctx, start, rep); err != nil {
 		errs = errors.Join(errs, err)

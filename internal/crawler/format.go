@@ -57,7 +57,8 @@ type sample struct {
 	columns   []columnType
 	rows      int64
 	estimated bool
-	delimiter rune // CSV only
+	delimiter rune   // CSV only
+	schema    string // Parquet only: the schema id (see schemaID)
 }
 
 // columnType is one top-level column as a file names and types it.

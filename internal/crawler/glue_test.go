@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ticklake/ticklake/internal/catalog"
@@ -64,8 +65,8 @@ func TestCrawlIntoGlue(t *testing.T) {
 		t.Errorf("report = %+v; want 1 file removed", rep)
 	}
 	fs, err := cat.Files(ctx, db, "trades")
-	if err != nil || len(fs) != 1 || fs[0].Key != keyA || fs[0].Rows != 3 {
-		t.Errorf("trades files = %+v, %v", fs, err)
+	if err != nil || len(fs) != 1 || fs[0].Key != keyA || fs[0].Rows != 3 || !strings.HasPrefix(fs[0].Schema, "p1:") {
+		t.Errorf("trades files = %+v, %v; want %s with 3 rows and its schema id", fs, err, keyA)
 	}
 	ps, _ := cat.Partitions(ctx, db, "trades")
 	if len(ps) != 1 || !slices.Equal(ps[0].Values, []string{"2026-11-02", "14"}) {

@@ -7,17 +7,21 @@ import (
 
 // Report says what one crawl found and did (or, in a dry run, would do).
 type Report struct {
-	Tables       int            // tables holding data files
-	FilesSeen    int            // data objects listed (markers, temporary and dead-letter objects excluded)
-	FilesNew     int            // files newly registered in the catalog
-	FilesSkipped int            // data objects in a format the crawler does not read
-	FilesMissing int            // registered files no longer in the lake
-	FilesRemoved int            // missing files removed from the catalog (DeleteBehavior delete or deprecate)
-	TablesGone   []string       // tables whose data is all gone (deleted or deprecated by the policy)
-	Changes      []SchemaChange // schema changes made to tables
-	Errors       []ObjectError  // objects that could not be registered
-	DryRun       bool           // nothing was written to the catalog
-	Duration     time.Duration
+	Tables    int // tables holding data files
+	FilesSeen int // data objects listed (markers, temporary and dead-letter objects excluded)
+	FilesNew  int // files newly registered in the catalog
+	// FilesSchemaIDs counts registered Parquet files read again because
+	// the catalog had no schema id for them (files registered by an older
+	// ticklake; once per file).
+	FilesSchemaIDs int
+	FilesSkipped   int            // data objects in a format the crawler does not read
+	FilesMissing   int            // registered files no longer in the lake
+	FilesRemoved   int            // missing files removed from the catalog (DeleteBehavior delete or deprecate)
+	TablesGone     []string       // tables whose data is all gone (deleted or deprecated by the policy)
+	Changes        []SchemaChange // schema changes made to tables
+	Errors         []ObjectError  // objects that could not be registered
+	DryRun         bool           // nothing was written to the catalog
+	Duration       time.Duration
 }
 
 // ChangeKind says what happened to a column.

@@ -13,8 +13,8 @@ import (
 	"github.com/ticklake/ticklake/internal/lake"
 )
 
-// readFooter reads only the footer of a Parquet object: the schema and the
-// row count, never the column chunks.
+// readFooter reads only the footer of a Parquet object: the schema (and its
+// id) and the row count, never the column chunks.
 func readFooter(ctx context.Context, store lake.Store, key string) (s sample, err error) {
 	r, err := store.ReadAt(ctx, key)
 	if err != nil {
@@ -43,6 +43,9 @@ func readFooter(ctx context.Context, store lake.Store, key string) (s sample, er
 		s.columns = append(s.columns, columnType{name: fl.Name(), t: t})
 	}
 	s.rows = f.NumRows()
+	if s.schema, err = schemaID(f.Metadata().Schema); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 

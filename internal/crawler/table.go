@@ -38,6 +38,7 @@ type fileIndex struct {
 type tableSync struct {
 	st      *tableState
 	added   []catalog.File
+	known   int // files of added that were registered already (read again for their schema id)
 	changes []SchemaChange
 	missing []string
 }
@@ -79,7 +80,8 @@ func (c *Crawler) syncTable(ctx context.Context, name string, t *tableObjects, r
 		return nil
 	}
 	if c.cfg.DryRun {
-		rep.FilesNew += len(ts.added)
+		rep.FilesNew += len(ts.added) - ts.known
+		rep.FilesSchemaIDs += ts.known
 		delete(c.index, name) // the index saw files the catalog did not get
 		return nil
 	}
@@ -114,9 +116,13 @@ func (c *Crawler) syncObject(ctx context.Context, ts *tableSync, o lake.Object, 
 		c.log.Debug("skipping object in an unsupported format", "key", o.Key)
 		return
 	}
-	if f, ok := ts.st.files[o.Key]; ok && f.Bytes == o.Size {
+	old, known := ts.st.files[o.Key]
+	known = known && old.Bytes == o.Size
+	if known && (old.Schema != "" || ff.class != classParquet) {
 		return
 	}
+	// A Parquet file registered without a schema id (by an older ticklake)
+	// is read once more to get one.
 	f, changes, err := c.readFile(ctx, ts.st, o, ff)
 	if err != nil {
 		rep.Errors = append(rep.Errors, ObjectError{Key: o.Key, Err: err.Error()})
@@ -124,6 +130,9 @@ func (c *Crawler) syncObject(ctx context.Context, ts *tableSync, o lake.Object, 
 	}
 	ts.st.files[o.Key] = f
 	ts.added = append(ts.added, f)
+	if known {
+		ts.known++
+	}
 	ts.changes = append(ts.changes, changes...)
 }
 
@@ -159,8 +168,9 @@ func (c *Crawler) apply(ctx context.Context, ts *tableSync, folder string, rep *
 		return err
 	}
 	c.m.changes.Add(float64(len(ts.changes)))
-	rep.FilesNew += len(ts.added)
-	c.m.registered.Add(float64(len(ts.added)))
+	rep.FilesNew += len(ts.added) - ts.known
+	rep.FilesSchemaIDs += ts.known
+	c.m.registered.Add(float64(len(ts.added) - ts.known))
 	if c.cfg.DeleteBehavior == DeleteLog || len(ts.missing) == 0 {
 		return nil
 	}
@@ -260,7 +270,7 @@ func (c *Crawler) mergeFile(ctx context.Context, st *tableState, o lake.Object, 
 	for i, kv := range kvs {
 		vals[i] = kv.Value
 	}
-	return catalog.File{Key: o.Key, Partition: vals, Rows: s.rows, Bytes: o.Size, ModTime: o.ModTime}, changes, nil
+	return catalog.File{Key: o.Key, Partition: vals, Rows: s.rows, Bytes: o.Size, ModTime: o.ModTime, Schema: s.schema}, changes, nil
 }
 
 // save puts the widened table and registers the new files, then remembers
