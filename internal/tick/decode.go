@@ -307,6 +307,10 @@ func (s *scan) int(dst *int64) bool {
 // float parses a JSON number the way encoding/json does.
 func (s *scan) float(dst *float64) bool {
 	b := s.number()
+	if v, ok := decimal(b); ok {
+		*dst = v
+		return true
+	}
 	if !validNumber(b) {
 		return false
 	}
@@ -316,6 +320,51 @@ func (s *scan) float(dst *float64) bool {
 	}
 	*dst = v
 	return true
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// decimal parses the common shape of a price, -?int(.frac)?, when its
+// digits make an integer of at most 2^53 and it has at most 22 fraction
+// digits: the integer and the power of ten are then exact float64s, and
+// their quotient is the correctly rounded value, the one strconv returns
+// for the same bytes (strconv's own exact path). false means "another
+// shape": the general path decides.
+func decimal(b []byte) (float64, bool) {
+	i, neg := 0, len(b) > 0 && b[0] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var m uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		m = m*10 + uint64(b[i]-'0')
+	}
+	ints := i - start
+	if ints == 0 || ints > 16 || (b[start] == '0' && ints > 1) {
+		return 0, false
+	}
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && ints+frac < 16; i++ {
+			m = m*10 + uint64(b[i]-'0')
+			frac++
+		}
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	if i != len(b) || m > 1<<53 {
+		return 0, false // an exponent, more digits, or a mantissa past 2^53
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // validNumber checks the JSON number grammar, which strconv is laxer about

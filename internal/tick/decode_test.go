@@ -1,7 +1,11 @@
 package tick
 
 import (
+	"math"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -73,4 +77,65 @@ func BenchmarkDecodeTrade(b *testing.B) {
 			d.Trade(v)
 		}
 	})
+}
+
+func TestDecimalMatchesStrconv(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		fast bool // whether decimal takes it
+	}{
+		{"price", "187.25", true},
+		{"integer", "100", true},
+		{"zero", "0", true},
+		{"negative zero", "-0", true},
+		{"negative zero fraction", "-0.0", true},
+		{"small fraction", "0.000001", true},
+		{"2^53", "9007199254740992", true},
+		{"2^53 plus one", "9007199254740993", false},
+		{"seventeen digits", "1.2345678901234567", false},
+		{"inexact tenth", "0.1", true},
+		{"exponent", "1e3", false},
+		{"leading zero", "01.5", false},
+		{"no fraction digits", "1.", false},
+		{"no integer digits", ".5", false},
+		{"plus sign", "+1", false},
+		{"minus only", "-", false},
+		{"empty", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := decimal([]byte(tc.in))
+			if ok != tc.fast {
+				t.Fatalf("decimal(%q) ok = %v, want %v", tc.in, ok, tc.fast)
+			}
+			if !ok {
+				return
+			}
+			want, err := strconv.ParseFloat(tc.in, 64)
+			if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("decimal(%q) = %v, strconv = %v, %v", tc.in, got, want, err)
+			}
+		})
+	}
+}
+
+func TestDecimalMatchesStrconvOnRandomPrices(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		ints := strconv.FormatUint(r.Uint64N(1_000_000_000), 10)
+		frac := strconv.FormatUint(r.Uint64N(10_000_000), 10)
+		in := ints + "." + strings.Repeat("0", r.IntN(4)) + frac
+		if r.IntN(2) == 0 {
+			in = "-" + in
+		}
+		got, ok := decimal([]byte(in))
+		want, err := strconv.ParseFloat(in, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("decimal(%q) = %v, strconv = %v", in, got, want)
+		}
+	}
 }
