@@ -2,8 +2,11 @@ package sink
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -46,6 +49,9 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 // onLost drops the buffers of partitions that already belong to another
 // member: committing for them could skip records the new owner has not seen.
 func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	if len(lost) == 0 {
+		return // a failed join: nothing was held
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var rows int
@@ -83,4 +89,29 @@ func (s *Sink) release(parts map[string][]int32) []*partBuf {
 // under way when the sink is stopped still completes.
 func (s *Sink) ioContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), ioTimeout)
+}
+
+// groupRefusal turns an error of the group session that retrying cannot
+// cure (the broker refusing the session timeout, the instance id or the
+// group itself) into one line naming the fix; other errors are nil, and
+// the client retries them.
+func (s *Sink) groupRefusal(err error) error {
+	var gs *kgo.ErrGroupSession
+	if !errors.As(err, &gs) {
+		return nil
+	}
+	switch {
+	case errors.Is(err, kerr.InvalidSessionTimeout):
+		return fmt.Errorf("sink: the broker refuses the group session timeout %v (%w); pass --session-timeout within the broker's group.min.session.timeout.ms and group.max.session.timeout.ms (Kafka's defaults: 6s to 30m)",
+			s.cfg.SessionTimeout, kerr.InvalidSessionTimeout)
+	case errors.Is(err, kerr.GroupAuthorizationFailed):
+		return fmt.Errorf("sink: the broker refuses group %q to this user (%w); grant it READ on the group, or pass a --group it may use",
+			s.cfg.Group, kerr.GroupAuthorizationFailed)
+	case errors.Is(err, kerr.FencedInstanceID):
+		return fmt.Errorf("sink: another sink joined group %q with instance id %q (%w); give each sink process its own --instance-id",
+			s.cfg.Group, s.cfg.InstanceID, kerr.FencedInstanceID)
+	case errors.Is(err, kerr.InvalidGroupID):
+		return fmt.Errorf("sink: the broker refuses the group name %q (%w); pass another --group", s.cfg.Group, kerr.InvalidGroupID)
+	}
+	return nil
 }
