@@ -125,8 +125,8 @@ func newProduceCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if sf.start == "" && sim.Session(scfg.Start) == "closed" {
-					fmt.Fprintln(e.stderr, "ticklake: the US market is closed now; the first events come at the next 04:00 ET pre-market open (use --start to backfill a past session)")
+				if sf.start == "" {
+					warnLive(e.stderr, scfg.Start, pcfg.Speed)
 				}
 				topics = []string{pcfg.TopicTrades, pcfg.TopicQuotes}
 				run = func(ctx context.Context, p *kafka.Producer) error { return p.Run(ctx, s) }
@@ -142,6 +142,18 @@ func newProduceCmd(e *env) *cobra.Command {
 	fs.StringVar(&pcfg.TopicTrades, "topic-trades", pcfg.TopicTrades, "topic for trades")
 	fs.StringVar(&pcfg.TopicQuotes, "topic-quotes", pcfg.TopicQuotes, "topic for quotes")
 	return cmd
+}
+
+// warnLive tells a user simulating from now what pace to expect: nothing
+// while the market is closed, and no faster than the wall clock even at
+// --speed max, since no event is sent before it happens.
+func warnLive(w io.Writer, start time.Time, speed float64) {
+	switch {
+	case sim.Session(start) == "closed":
+		fmt.Fprintln(w, "ticklake: the US market is closed now; the first events come at the next 04:00 ET pre-market open (pass --start with a past date to backfill)")
+	case speed == 0:
+		fmt.Fprintln(w, "ticklake: --speed max from now keeps pace with the wall clock (no event is sent before it happens); pass --start with a past date to backfill at full speed")
+	}
 }
 
 // produce opens the destination (Kafka or JSON Lines), runs, and reports.

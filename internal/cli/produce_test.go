@@ -85,3 +85,29 @@ func TestProduceNeedsBrokersOrOutput(t *testing.T) {
 		t.Fatalf("produce without --brokers: exit %d, stderr %q; want an error naming --brokers and --output", code, errb.String())
 	}
 }
+
+func TestWarnLive(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		start time.Time
+		speed float64
+		want  string
+	}{
+		{"max speed in session", time.Date(2026, 11, 2, 10, 0, 0, 0, ny), 0, "keeps pace with the wall clock"},
+		{"real time in session", time.Date(2026, 11, 2, 10, 0, 0, 0, ny), 1, ""},
+		{"weekend", time.Date(2026, 11, 7, 10, 0, 0, 0, ny), 0, "market is closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			warnLive(&b, tt.start, tt.speed)
+			if got := b.String(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) || strings.Count(got, "\n") > 1 {
+				t.Fatalf("warnLive = %q; want one line with %q", got, tt.want)
+			}
+		})
+	}
+}
