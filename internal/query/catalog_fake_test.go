@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/ticklake/ticklake/internal/catalog"
@@ -62,7 +63,15 @@ func (m *memCatalog) DeleteTable(ctx context.Context, database, name string) err
 func (m *memCatalog) AddFiles(ctx context.Context, database, table string, files []catalog.File) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.files[database+"."+table] = append(m.files[database+"."+table], files...)
+	k := database + "." + table
+	for _, f := range files {
+		// Idempotent by key, as catalog.Catalog says.
+		if i := slices.IndexFunc(m.files[k], func(o catalog.File) bool { return o.Key == f.Key }); i >= 0 {
+			m.files[k][i] = f
+			continue
+		}
+		m.files[k] = append(m.files[k], f)
+	}
 	return nil
 }
 

@@ -30,19 +30,24 @@ type tradeNew struct {
 // TestQuerySchemaEvolution is the acceptance test of schema evolution: files
 // of an old and a new schema read together with the catalog's types. Read
 // naively, DuckDB takes the first file's schema, reading 7.5 as 8 and
-// dropping exchange.
+// dropping exchange. The files' schemas are told apart by the catalog's
+// schema ids when it has them (as the crawler records them), else by their
+// footers.
 func TestQuerySchemaEvolution(t *testing.T) {
 	tests := []struct {
-		name             string
-		oldKey, newKey   string
-		wantFirstNewName bool
+		name           string
+		oldKey, newKey string
+		schemaIDs      bool
 	}{
 		{"old file first", tradesKey1, tradesKey2, false},
-		{"new file first", tradesKey2, tradesKey1, true},
+		{"new file first", tradesKey2, tradesKey1, false},
+		{"old file first, schema ids", tradesKey1, tradesKey2, true},
+		{"new file first, schema ids", tradesKey2, tradesKey1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTestEngine(t, Config{})
+			te.schemaIDs = tt.schemaIDs
 			te.putTrades(t)
 			addFile(t, te, tt.oldKey, []tradeOld{{Symbol: "OLD", Ts: tradeTime.UnixNano(), Price: 8, Size: 1}})
 			addFile(t, te, tt.newKey, []tradeNew{{Symbol: "NEW", Ts: tradeTime.UnixNano(), Price: 7.5, Size: 2, Exchange: "Q"}})

@@ -86,7 +86,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		if err != nil {
 			return nil, err
 		}
-		if err := e.replaceRef(ctx, r, v, paths, subs); err != nil {
+		if err := e.replaceRef(ctx, r, v, kept, paths, subs); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -140,8 +140,8 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // the same alias, so the rest of the statement binds as before. The file
 // list never goes through DuckDB's parse tree: with thousands of files,
 // serialising it there and back cost more than running the query.
-func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, paths []string, subs *substitutions) error {
-	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, paths))
+func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, subs *substitutions) error {
+	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths))
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,8 @@ func replaceNode(ctx context.Context, conn *sql.Conn, node map[string]any, body,
 }
 
 // localPaths returns the files' local paths, fetching a remote lake's files
-// into the cache first.
+// into the cache first; a local file changed since DuckDB last read it
+// gets a new spelling (see fileStamps).
 func (e *Engine) localPaths(ctx context.Context, files []viewFile) ([]string, fetchStats, error) {
 	if e.cache != nil {
 		return e.cache.fetch(ctx, files)
@@ -184,5 +185,5 @@ func (e *Engine) localPaths(ctx context.Context, files []viewFile) ([]string, fe
 	for i, f := range files {
 		paths[i] = f.path
 	}
-	return paths, fetchStats{}, nil
+	return e.stamps.paths(paths), fetchStats{}, nil
 }

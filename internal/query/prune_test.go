@@ -146,7 +146,9 @@ func TestQueryUniformSchemaSkipsUnionByName(t *testing.T) {
 
 func TestQueryUnplannedStatementsReadFiles(t *testing.T) {
 	te, _ := newPrunedEngines(t)
-	res := mustQuery(t, te.Engine, "EXPLAIN ANALYZE SELECT count(*) FROM trades")
+	// A filter keeps DuckDB from answering count(*) from the cached
+	// footers alone, so the plan shows the scan of the 16 rows.
+	res := mustQuery(t, te.Engine, "EXPLAIN ANALYZE SELECT count(*) FROM trades WHERE size >= 0")
 	if g, _ := json.Marshal(res.Rows); !strings.Contains(string(g), "16") {
 		t.Fatalf("EXPLAIN ANALYZE did not count the 16 rows: %s", g)
 	}

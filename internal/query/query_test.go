@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,9 @@ type testEngine struct {
 	*Engine
 	cat   *memCatalog
 	store *lake.Dir
+	// schemaIDs registers files with a schema id, as the crawler does:
+	// here the Go type of their rows.
+	schemaIDs bool
 }
 
 func newTestEngine(t *testing.T, cfg Config) *testEngine {
@@ -91,7 +95,11 @@ func addFile[T any](t *testing.T, te *testEngine, key string, rows []T) {
 	if err := te.store.Create(context.Background(), key, buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	registerFile(t, te, key, int64(len(rows)), int64(buf.Len()))
+	schema := ""
+	if te.schemaIDs {
+		schema = fmt.Sprintf("test:%T", rows)
+	}
+	registerFileSchema(t, te, key, int64(len(rows)), int64(buf.Len()), schema)
 }
 
 func writeTrades[T any](t *testing.T, buf *bytes.Buffer, rows []T) {
@@ -104,11 +112,17 @@ func writeTrades[T any](t *testing.T, buf *bytes.Buffer, rows []T) {
 // registerFile adds a file of the trades table to the catalog.
 func registerFile(t *testing.T, te *testEngine, key string, rows, size int64) {
 	t.Helper()
+	registerFileSchema(t, te, key, rows, size, "")
+}
+
+// registerFileSchema adds a file of the trades table with a schema id.
+func registerFileSchema(t *testing.T, te *testEngine, key string, rows, size int64, schema string) {
+	t.Helper()
 	var part []string
 	for _, kv := range lake.HivePartitions(key) {
 		part = append(part, kv.Value)
 	}
-	f := catalog.File{Key: key, Partition: part, Rows: rows, Bytes: size}
+	f := catalog.File{Key: key, Partition: part, Rows: rows, Bytes: size, Schema: schema}
 	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "trades", []catalog.File{f}); err != nil {
 		t.Fatal(err)
 	}

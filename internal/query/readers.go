@@ -172,11 +172,34 @@ func quotePaths(paths []string) string {
 	return strings.Join(quoted, ", ")
 }
 
-// uniformFiles tells whether the files share one schema, so that Parquet
-// can skip union_by_name. Only Parquet footers are compared; text files
-// are always read by name.
-func (e *Engine) uniformFiles(ctx context.Context, t catalog.Table, paths []string) bool {
-	return isParquet(t) && e.sameSchema(ctx, paths)
+// uniformFiles tells whether the files (at paths) share one schema, so
+// that Parquet can skip union_by_name. The catalog's schema ids answer
+// without a file read when every file has one (the crawler records them);
+// otherwise the footers are compared. Text files are always read by name.
+func (e *Engine) uniformFiles(ctx context.Context, t catalog.Table, files []viewFile, paths []string) bool {
+	if !isParquet(t) {
+		return false
+	}
+	if same, known := sameSchemaID(files); known {
+		return same
+	}
+	return e.sameSchema(ctx, paths)
+}
+
+// sameSchemaID compares the files' schema ids from the catalog; known is
+// false when a file has none.
+func sameSchemaID(files []viewFile) (same, known bool) {
+	for _, f := range files {
+		if f.schema == "" {
+			return false, false
+		}
+	}
+	for _, f := range files {
+		if f.schema != files[0].schema {
+			return false, true
+		}
+	}
+	return true, true
 }
 
 // withJSONKeys names, for a JSON table, the key in the files of each

@@ -41,6 +41,7 @@ type viewFile struct {
 	bytes   int64
 	modTime time.Time
 	part    partValue
+	schema  string // the catalog's schema id; "" when unknown
 }
 
 // refresh brings the views in line with the catalog: it re-creates the views
@@ -109,7 +110,7 @@ func fingerprint(t catalog.Table, files []catalog.File) string {
 	}
 	keys := make([]string, 0, len(files))
 	for _, f := range files {
-		keys = append(keys, f.Key+"\x00"+strconv.FormatInt(f.Bytes, 10))
+		keys = append(keys, f.Key+"\x00"+strconv.FormatInt(f.Bytes, 10)+"\x00"+f.Schema)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
@@ -134,7 +135,7 @@ func (e *Engine) localFiles(t catalog.Table, files []catalog.File) view {
 		for _, kv := range lake.HivePartitions(f.Key) {
 			kvs[kv.Key] = kv.Value
 		}
-		v.files = append(v.files, viewFile{key: f.Key, path: p, bytes: f.Bytes, modTime: f.ModTime, part: parsePart(kvs)})
+		v.files = append(v.files, viewFile{key: f.Key, path: p, bytes: f.Bytes, modTime: f.ModTime, part: parsePart(kvs), schema: f.Schema})
 		v.bytes += f.Bytes
 		v.eventTime = v.eventTime && sinkFileRE.MatchString(path.Base(f.Key))
 	}
@@ -180,7 +181,8 @@ func (e *Engine) ensureFullViews(ctx context.Context) error {
 		for i, f := range v.files {
 			paths[i] = f.path
 		}
-		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, paths))
+		paths = e.stamps.paths(paths)
+		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, v.files, paths))
 		if err != nil {
 			return err
 		}
