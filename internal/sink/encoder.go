@@ -15,8 +15,8 @@ import (
 // memory they hold bounded.
 type encoder struct {
 	codec  *zstd.Codec
-	rows   sync.Map  // one *sync.Pool of *[]T per row type T, keyed by a nil *T
-	chunks sync.Pool // *tradeChunk
+	rows   sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T
+	chunks sync.Map // one *sync.Pool of *chunk[V] per row type V, keyed by a nil *V
 }
 
 // zstdLevel is the sink's compression level: the fastest, which costs a
@@ -56,13 +56,23 @@ func putRows[T any](e *encoder, rows []T) {
 	pool[T](e).Put(&rows)
 }
 
-// tradeChunk returns a chunk of trade rows, its contents undefined.
-func (e *encoder) tradeChunk() *tradeChunk {
-	if c, ok := e.chunks.Get().(*tradeChunk); ok {
+// getChunk returns a chunk of V rows, its contents undefined.
+func getChunk[V any](e *encoder) *chunk[V] {
+	if c, ok := chunkPool[V](e).Get().(*chunk[V]); ok {
 		return c
 	}
-	return new(tradeChunk)
+	return new(chunk[V])
 }
 
-// putTradeChunk gives a chunk back for reuse; the caller no longer holds it.
-func (e *encoder) putTradeChunk(c *tradeChunk) { e.chunks.Put(c) }
+// putChunk gives a chunk back for reuse; the caller no longer holds it.
+func putChunk[V any](e *encoder, c *chunk[V]) { chunkPool[V](e).Put(c) }
+
+// chunkPool returns the pool of chunks of V rows.
+func chunkPool[V any](e *encoder) *sync.Pool {
+	var zero *V
+	if p, ok := e.chunks.Load(zero); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := e.chunks.LoadOrStore(zero, &sync.Pool{})
+	return p.(*sync.Pool)
+}

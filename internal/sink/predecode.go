@@ -31,15 +31,6 @@ type ahead[T any] struct {
 	next int
 }
 
-func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
-	t.ahead.fill(t.enc, recs, maxBytes, t.decode)
-}
-
-func (t *rowTable[T]) release() { t.ahead.drop(t.enc) }
-
-// take returns r's row, decoded ahead when predecode saw r.
-func (t *rowTable[T]) take(r *kgo.Record) (T, error) { return t.ahead.take(r, t.decode) }
-
 // fill decodes recs ahead of their adds, after dropping what it held.
 func (a *ahead[T]) fill(enc *encoder, recs []*kgo.Record, maxBytes int, decode func(*kgo.Record) (T, error)) {
 	a.drop(enc)

@@ -2,7 +2,6 @@ package sink
 
 import (
 	"github.com/parquet-go/parquet-go"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ticklake/ticklake/internal/tick"
 )
@@ -52,14 +51,11 @@ type quoteRow struct {
 // newTable returns the table for a topic's records: typed for ticklake's
 // topics, inferred from the records for any other.
 func newTable(topic string, enc *encoder) table {
-	dec := tick.NewDecoder()
 	switch topic {
 	case tick.TopicTrades:
 		return newTradeTable(enc)
 	case tick.TopicQuotes:
-		return newRowTable(enc, func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) },
-			func(r *quoteRow, us int64) { r.IngestTime = us },
-			func(r *quoteRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs()...)
+		return newQuoteTable(enc)
 	}
 	return newJSONTable(enc)
 }
@@ -69,14 +65,3 @@ func bySymbolTs() []parquet.SortingColumn {
 	return []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 }
 
-func decodeQuoteRow(dec *tick.Decoder, r *kgo.Record) (quoteRow, error) {
-	q, err := dec.Quote(r.Value)
-	if err != nil {
-		return quoteRow{}, err
-	}
-	return quoteRow{
-		Symbol: q.Symbol, Ts: q.Ts, Bid: q.Bid, BidSize: q.BidSize, Ask: q.Ask, AskSize: q.AskSize,
-		Exchange: q.Exchange, Seq: q.Seq,
-		KafkaPartition: r.Partition, KafkaOffset: r.Offset,
-	}, nil
-}

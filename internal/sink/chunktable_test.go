@@ -56,10 +56,96 @@ func TestTradeTableMatchesRowTable(t *testing.T) {
 					got[i].firstOffset != want[i].firstOffset || got[i].lastOffset != want[i].lastOffset {
 					t.Errorf("file %d is %+v, want %+v", i, got[i], want[i])
 				}
-				checkSameFile(t, got[i].data, want[i].data)
+				checkSameFile(t, got[i].data, want[i].data, sameTrade)
 			}
 		})
 	}
+}
+
+func TestQuoteTableMatchesRowTable(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+	}{
+		{name: "one row", n: 1},
+		{name: "ties and two hours", n: 5000},
+		{name: "more than a row group", n: rowGroupRows + 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			recs := quoteRecords(tc.n)
+			tb := newTable(tick.TopicQuotes, newEncoder())
+			got := encodeTable(t, tb, tick.TopicQuotes, recs)
+			again, err := tb.encode(tick.TopicQuotes, 3, time.Unix(1_700_000_000, 0), map[string]string{"k": "v"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := encodeTable(t, newTestRowQuoteTable(t), tick.TopicQuotes, recs)
+			if len(got) != len(want) {
+				t.Fatalf("%d files, want %d", len(got), len(want))
+			}
+			var total int64
+			for i := range got {
+				if got[i].partition != want[i].partition || got[i].rows != want[i].rows {
+					t.Errorf("file %d is %+v, want %+v", i, got[i], want[i])
+				}
+				if !bytes.Equal(got[i].data, again[i].data) {
+					t.Errorf("file %d: encoding the same records again gave other bytes", i)
+				}
+				checkSameFile(t, got[i].data, want[i].data, func(a, b quoteRow) bool { return a == b })
+				total += got[i].rows
+			}
+			if total != int64(tc.n) {
+				t.Errorf("files hold %d rows, want %d", total, tc.n)
+			}
+		})
+	}
+}
+
+// quoteRecords makes n quote records of partition 3 whose symbols and
+// timestamps are out of order, with ties on (symbol, ts), spread over two
+// hours.
+func quoteRecords(n int) []*kgo.Record {
+	syms := []string{"MSFT", "AAPL", "NVDA"}
+	base := time.Date(2026, 11, 2, 14, 59, 59, 0, time.UTC).UnixNano()
+	recs := make([]*kgo.Record, 0, n)
+	for i := range n {
+		j := i
+		if i%5 == 0 && i > 0 {
+			j = i - 1
+		}
+		ts := base + int64((j*7919)%n)*int64(time.Millisecond)/4
+		q := tick.Quote{Symbol: syms[j%len(syms)], Ts: ts, Bid: float64(i), BidSize: int64(i), Ask: float64(i) + 0.5,
+			AskSize: int64(2 * i), Exchange: []string{"N", "Q"}[i%2], Seq: int64(i)}
+		recs = append(recs, &kgo.Record{Topic: tick.TopicQuotes, Partition: 3, Offset: int64(100 + i),
+			Value: q.AppendJSON(nil), Timestamp: time.Unix(0, ts)})
+	}
+	return recs
+}
+
+// newTestRowQuoteTable returns quotes through the generic row table, the
+// reference quoteTable's files must match row for row.
+func newTestRowQuoteTable(t *testing.T) table {
+	t.Helper()
+	dec := tick.NewDecoder()
+	return newRowTable(newEncoder(), func(r *kgo.Record) (quoteRow, error) { return decodeQuoteRow(dec, r) },
+		func(r *quoteRow, us int64) { r.IngestTime = us },
+		func(r *quoteRow) (string, int64, int64) { return r.Symbol, r.Ts, r.KafkaOffset }, bySymbolTs()...)
+}
+
+// encodeTable adds recs to tb and encodes them as partition 3 of topic.
+func encodeTable(t *testing.T, tb table, topic string, recs []*kgo.Record) []encodedFile {
+	t.Helper()
+	for _, r := range recs {
+		if err := tb.add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := tb.encode(topic, 3, time.Unix(1_700_000_000, 0), map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // nullConditionRecords makes trades whose conditions are null, empty or
@@ -80,9 +166,17 @@ func nullConditionRecords() []*kgo.Record {
 	return recs
 }
 
-// checkSameFile checks that two trade files hold the same rows, row groups,
+// sameTrade reports whether two trade rows are equal, a null and an empty
+// list of conditions being the same list.
+func sameTrade(a, b tradeRow) bool {
+	ac, bc := a.Conditions, b.Conditions
+	a.Conditions, b.Conditions = nil, nil
+	return reflect.DeepEqual(a, b) && slices.Equal(ac, bc)
+}
+
+// checkSameFile checks that two files hold the same rows, row groups,
 // schema and footer metadata.
-func checkSameFile(t *testing.T, got, want []byte) {
+func checkSameFile[R any](t *testing.T, got, want []byte, same func(a, b R) bool) {
 	t.Helper()
 	gf, wf := openTestParquet(t, got), openTestParquet(t, want)
 	if g, w := gf.Schema().String(), wf.Schema().String(); g != w {
@@ -94,20 +188,15 @@ func checkSameFile(t *testing.T, got, want []byte) {
 	if g, w := gf.Metadata().KeyValueMetadata, wf.Metadata().KeyValueMetadata; !slices.Equal(g, w) {
 		t.Errorf("footer metadata %v, want %v", g, w)
 	}
-	gr, err := parquet.Read[tradeRow](bytes.NewReader(got), int64(len(got)))
+	gr, err := parquet.Read[R](bytes.NewReader(got), int64(len(got)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wr, err := parquet.Read[tradeRow](bytes.NewReader(want), int64(len(want)))
+	wr, err := parquet.Read[R](bytes.NewReader(want), int64(len(want)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	same := slices.EqualFunc(gr, wr, func(a, b tradeRow) bool {
-		ac, bc := a.Conditions, b.Conditions
-		a.Conditions, b.Conditions = nil, nil
-		return reflect.DeepEqual(a, b) && slices.Equal(ac, bc)
-	})
-	if !same {
+	if !slices.EqualFunc(gr, wr, same) {
 		t.Errorf("rows differ from the row table's")
 	}
 }
