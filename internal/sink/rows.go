@@ -64,4 +64,3 @@ func newTable(topic string, enc *encoder) table {
 func bySymbolTs() []parquet.SortingColumn {
 	return []parquet.SortingColumn{parquet.Ascending("symbol"), parquet.Ascending("ts")}
 }
-
