@@ -26,6 +26,21 @@ func ErrorsKey(topic string, part int32, from int64, day time.Time) string {
 	return fmt.Sprintf("_errors/%s/dt=%s/%d-%020d.jsonl", topic, day.UTC().Format(time.DateOnly), part, from)
 }
 
+// refuse puts r in the range's _errors file with the reason, and counts it
+// as a duplicate or a bad record. The caller holds s.mu.
+func (s *Sink) refuse(pb *partBuf, r *kgo.Record, reason string, duplicate bool) {
+	pb.bad = append(pb.bad, newBadRecord(r, reason))
+	if duplicate {
+		s.count(r.Topic, func(ts *TopicStats) { ts.Duplicates++ })
+		s.met.duplicates.WithLabelValues(r.Topic).Inc()
+		s.log.Debug("sink: duplicate record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+		return
+	}
+	s.count(r.Topic, func(ts *TopicStats) { ts.BadRecords++ })
+	s.met.badRecords.WithLabelValues(r.Topic).Inc()
+	s.log.Debug("sink: bad record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+}
+
 // newBadRecord describes why r was refused.
 func newBadRecord(r *kgo.Record, reason string) badRecord {
 	return badRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Reason: reason, Raw: r.Value}

@@ -32,12 +32,18 @@ type marker struct {
 	TopicID   string    `json:"topic_id"`
 	Writer    string    `json:"writer"`
 	Time      time.Time `json:"time"`
+	// Seqs is the de-duplication state at To; nil when the range was
+	// written without de-duplication (a topic without seq, an older sink).
+	Seqs seqState `json:"seqs,omitempty"`
 }
 
 // head is the per-partition pointer to a chain position whose ranges all have
 // their files; it only saves reading the chain from its start.
 type head struct {
-	Next      int64  `json:"next"`
+	Next int64 `json:"next"`
+	// Last is the From of the marker ending at Next, whose de-duplication
+	// state a sink resuming at Next starts from; absent in older heads.
+	Last      *int64 `json:"last,omitempty"`
 	ClusterID string `json:"cluster_id"`
 	TopicID   string `json:"topic_id"`
 }
@@ -66,6 +72,7 @@ type chain struct {
 	found   bool // false when the partition has no marker at all
 	end     int64
 	pending []marker
+	seqs    seqState // the de-duplication state at resume()
 }
 
 // resume returns where to fetch from: the first range to rewrite or the end.
@@ -101,10 +108,10 @@ func (c *claims) claim(ctx context.Context, topic string, part int32, m marker) 
 	return nil
 }
 
-// advance moves the partition's pointer to next, once every range before it
-// has its files.
-func (c *claims) advance(ctx context.Context, topic string, part int32, next int64) error {
-	body, _ := json.Marshal(head{Next: next, ClusterID: c.clusterID, TopicID: c.topicIDs[topic]}) // ints and strings always marshal
+// advance moves the partition's pointer past the range m, once every range
+// up to it has its files.
+func (c *claims) advance(ctx context.Context, topic string, part int32, m marker) error {
+	body, _ := json.Marshal(head{Next: m.To, Last: &m.From, ClusterID: c.clusterID, TopicID: c.topicIDs[topic]}) // ints and strings always marshal
 	if err := c.store.Put(ctx, HeadKey(topic, part), body); err != nil {
 		return fmt.Errorf("moving the head of %s partition %d: %w", topic, part, err)
 	}
@@ -114,11 +121,16 @@ func (c *claims) advance(ctx context.Context, topic string, part int32, next int
 // resolve follows a partition's chain from its pointer (or its first marker)
 // to its end, noting the ranges whose files are missing.
 func (c *claims) resolve(ctx context.Context, topic string, part int32) (chain, error) {
-	start, found, err := c.start(ctx, topic, part)
+	start, last, found, err := c.start(ctx, topic, part)
 	if err != nil || !found {
 		return chain{}, err
 	}
 	ch := chain{found: true, end: start}
+	if last != nil {
+		if ch.seqs, err = c.stateAt(ctx, topic, part, *last, start); err != nil {
+			return ch, err
+		}
+	}
 	for {
 		m, ok, err := c.read(ctx, topic, part, ch.end)
 		if err != nil {
@@ -136,27 +148,44 @@ func (c *claims) resolve(ctx context.Context, topic string, part int32) (chain, 
 		}
 		if !complete || len(ch.pending) > 0 {
 			ch.pending = append(ch.pending, m)
+		} else {
+			ch.seqs = m.Seqs
 		}
 		ch.end = m.To
 	}
 }
 
-// start finds where to begin following the chain: the head pointer, else the
-// lowest marker.
-func (c *claims) start(ctx context.Context, topic string, part int32) (int64, bool, error) {
+// stateAt reads the de-duplication state at next from the marker starting
+// at last, which ends at next.
+func (c *claims) stateAt(ctx context.Context, topic string, part int32, last, next int64) (seqState, error) {
+	m, ok, err := c.read(ctx, topic, part, last)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || m.To != next {
+		return nil, fmt.Errorf("%s names %s as the range ending at %d, but it is missing or ends elsewhere; remove the head (markers are the truth)",
+			HeadKey(topic, part), CommitKey(topic, part, last), next)
+	}
+	return m.Seqs, nil
+}
+
+// start finds where to begin following the chain: the head pointer (with
+// the From of the marker ending there, if it names it), else the lowest
+// marker.
+func (c *claims) start(ctx context.Context, topic string, part int32) (int64, *int64, bool, error) {
 	body, err := c.get(ctx, HeadKey(topic, part))
 	if err == nil {
 		var h head
 		if err := json.Unmarshal(body, &h); err != nil {
-			return 0, false, fmt.Errorf("decoding %s: %w", HeadKey(topic, part), err)
+			return 0, nil, false, fmt.Errorf("decoding %s: %w", HeadKey(topic, part), err)
 		}
 		if err := c.check(topic, part, h.ClusterID, h.TopicID); err != nil {
-			return 0, false, err
+			return 0, nil, false, err
 		}
-		return h.Next, true, nil
+		return h.Next, h.Last, true, nil
 	}
 	if !errors.Is(err, lake.ErrNotExist) {
-		return 0, false, err
+		return 0, nil, false, err
 	}
 	first := int64(-1)
 	err = c.store.List(ctx, CommitsPrefix(topic, part), func(o lake.Object) error {
@@ -171,9 +200,9 @@ func (c *claims) start(ctx context.Context, topic string, part int32) (int64, bo
 		return nil
 	})
 	if err != nil {
-		return 0, false, fmt.Errorf("listing the markers of %s partition %d: %w", topic, part, err)
+		return 0, nil, false, fmt.Errorf("listing the markers of %s partition %d: %w", topic, part, err)
 	}
-	return first, first >= 0, nil
+	return first, nil, first >= 0, nil
 }
 
 // read returns the marker claiming the range starting at from, if any.

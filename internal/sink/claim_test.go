@@ -89,7 +89,7 @@ func TestMissingFileOfClaimedRangeIsRewritten(t *testing.T) {
 			last := ms[len(ms)-1]
 			key := last.Files[len(last.Files)-1]
 			want := readBytes(t, store, key)
-			putHead(t, store, tick.TopicTrades, 0, last)
+			putHead(t, store, tick.TopicTrades, 0, ms, len(ms)-1)
 			tc.lose(t, store, key)
 
 			runDrain(t, brokers, store, once)
@@ -173,12 +173,20 @@ func readBytes(t *testing.T, store *lake.Dir, key string) []byte {
 	return b
 }
 
-// putHead points a partition's head at the start of m, as a crash after
-// claiming m and before writing its files leaves it.
-func putHead(t *testing.T, store lake.Store, topic string, part int32, m marker) {
+// putHead points a partition's head at the start of ms[i], as a crash after
+// claiming ms[i] and before writing its files leaves it.
+func putHead(t *testing.T, store lake.Store, topic string, part int32, ms []marker, i int) {
 	t.Helper()
+	m := ms[i]
 	c := &claims{store: store, clusterID: m.ClusterID, topicIDs: map[string]string{topic: m.TopicID}}
-	if err := c.advance(context.Background(), topic, part, m.From); err != nil {
+	if i == 0 { // no marker ends there: a head without last
+		body, _ := json.Marshal(head{Next: m.From, ClusterID: m.ClusterID, TopicID: m.TopicID})
+		if err := store.Put(context.Background(), HeadKey(topic, part), body); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := c.advance(context.Background(), topic, part, ms[i-1]); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -79,6 +79,9 @@ func (s *Sink) writeRange(ctx context.Context, pb *partBuf, pre *encodedRange) e
 		for _, f := range files {
 			m.Files = append(m.Files, f.key)
 		}
+		if pb.seqs != nil {
+			m.Seqs = pb.seqs.state(m.To)
+		}
 		err := s.claims.claim(ctx, pb.topic, pb.part, *m)
 		if errors.Is(err, errClaimLost) {
 			return s.lostClaim(ctx, pb)
@@ -87,6 +90,9 @@ func (s *Sink) writeRange(ctx context.Context, pb *partBuf, pre *encodedRange) e
 			return &writeError{fmt.Errorf("sink: %w", err)}
 		}
 		pb.claimed = m
+		if pb.seqs != nil {
+			pb.seqs.evict(m.To) // now the state the marker holds
+		}
 	}
 	return s.finishRange(ctx, pb, *m, files)
 }
@@ -112,6 +118,9 @@ func (s *Sink) replayRange(ctx context.Context, pb *partBuf) error {
 		return err
 	}
 	pb.pending = pb.pending[1:]
+	if pb.seqs != nil {
+		pb.seqs = newDedupe(m.Seqs) // the marker is the truth; a range without state leaves none
+	}
 	s.log.Info("sink: rewrote a claimed range", "topic", pb.topic, "partition", pb.part, "from", m.From, "to", m.To)
 	return nil
 }
@@ -133,7 +142,7 @@ func (s *Sink) finishRange(ctx context.Context, pb *partBuf, m marker, files []r
 			written = append(written, *f.file)
 		}
 	}
-	if err := s.claims.advance(ctx, pb.topic, pb.part, m.To); err != nil {
+	if err := s.claims.advance(ctx, pb.topic, pb.part, m); err != nil {
 		s.met.errors.WithLabelValues("head").Inc()
 		s.log.Warn("sink: moving the chain head failed; the next owner reads more markers", "err", err)
 	}
@@ -208,7 +217,7 @@ func (s *Sink) lostClaim(ctx context.Context, pb *partBuf) error {
 	if err != nil {
 		return &writeError{fmt.Errorf("sink: resolving the chain of %s partition %d: %w", pb.topic, pb.part, err)}
 	}
-	pb.from, pb.to, pb.pending = ch.resume(), ch.resume(), ch.pending
+	pb.resync(ch)
 	pb.seek = true
 	s.seeks[pb.partKey] = ch.resume()
 	return nil

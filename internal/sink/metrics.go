@@ -14,6 +14,8 @@ type metrics struct {
 	files      *prometheus.CounterVec
 	bytes      *prometheus.CounterVec
 	badRecords *prometheus.CounterVec
+	duplicates *prometheus.CounterVec
+	gaps       *prometheus.CounterVec
 	errors     *prometheus.CounterVec
 	lag        *prometheus.GaugeVec
 	claimsLost prometheus.Counter
@@ -34,6 +36,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		files:      counter("ticklake_sink_files_total", "Parquet files written to the lake."),
 		bytes:      counter("ticklake_sink_bytes_total", "Bytes of Parquet files written to the lake."),
 		badRecords: counter("ticklake_sink_bad_records_total", "Records refused (not JSON, wrong types, oversize, tombstones) and written to _errors."),
+		duplicates: counter("ticklake_sink_duplicates_total", "Records whose seq a producer already wrote for their symbol (a resent batch the broker appended again), written to _errors instead of the data files."),
+		gaps:       counter("ticklake_sink_sequence_gaps_total", "Records whose seq skips ahead of the last one written for their symbol and producer; they are kept."),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ticklake_sink_errors_total",
 			Help: "Failed lake writes, head moves and Kafka commits, by kind; each is retried.",
@@ -69,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.consumed, m.written, m.files, m.bytes, m.badRecords, m.errors,
+	for _, c := range []prometheus.Collector{m.consumed, m.written, m.files, m.bytes, m.badRecords, m.duplicates, m.gaps, m.errors,
 		m.lag, m.claimsLost, m.retries, m.buffered, m.flush, m.freshness} {
 		errs = append(errs, reg.Register(c))
 	}

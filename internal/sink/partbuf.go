@@ -22,6 +22,8 @@ type partBuf struct {
 	seek      bool        // set when the consumer must seek: the rest of this poll is stale
 	committed int64       // -1 until the sink commits for this partition
 	epoch     int32       // leader epoch of the last record, for the commit
+	seqs      *dedupe     // the de-duplication state at to; nil when the topic has no seq
+	gapLogged bool        // a seq gap was logged for this partition
 }
 
 func newPartBuf(pk partKey, t table, ch chain) *partBuf {
@@ -29,7 +31,25 @@ func newPartBuf(pk partKey, t table, ch chain) *partBuf {
 	if ch.found {
 		pb.from, pb.to, pb.pending = ch.resume(), ch.resume(), ch.pending
 	}
+	if dedupes(pk.topic) {
+		pb.seqs = newDedupe(ch.seqs)
+	}
 	return pb
+}
+
+// resync moves the partition to a chain's resume point with its state.
+func (pb *partBuf) resync(ch chain) {
+	pb.from, pb.to, pb.pending = ch.resume(), ch.resume(), ch.pending
+	if pb.seqs != nil {
+		pb.seqs = newDedupe(ch.seqs)
+	}
+}
+
+// deduping reports whether the record at pb.to is checked for duplicates:
+// the topic has seq, and the range is not a claimed one written without
+// de-duplication (by an older sink), which must be reproduced as it was.
+func (pb *partBuf) deduping() bool {
+	return pb.seqs != nil && (len(pb.pending) == 0 || pb.pending[0].Seqs != nil)
 }
 
 // advance extends the flush range over r.

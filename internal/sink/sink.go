@@ -397,6 +397,10 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 		if r.Offset < pb.to {
 			continue // already in this range or in the lake
 		}
+		if pb.claimed != nil && r.Offset >= pb.claimed.To {
+			s.refetch(pb, pb.claimed.To)
+			break
+		}
 		for pb.replaying() && r.Offset >= pb.pending[0].To {
 			errs = append(errs, s.replayRange(ctx, pb))
 		}
@@ -435,16 +439,24 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 		return nil
 	}
 	reason := screen(r, s.cfg.MaxRecordBytes)
-	if reason == "" {
-		if err := pb.table.add(r); err != nil {
-			reason = err.Error()
-		}
+	var sc seqCheck
+	if reason == "" && pb.deduping() {
+		sc = pb.seqs.check(r)
 	}
-	if reason != "" {
-		pb.bad = append(pb.bad, newBadRecord(r, reason))
-		s.count(r.Topic, func(ts *TopicStats) { ts.BadRecords++ })
-		s.met.badRecords.WithLabelValues(r.Topic).Inc()
-		s.log.Debug("sink: bad record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+	switch {
+	case sc.dup != "":
+		s.refuse(pb, r, sc.dup, true)
+	case reason != "":
+		s.refuse(pb, r, reason, false)
+	default:
+		if err := pb.table.add(r); err != nil {
+			s.refuse(pb, r, err.Error(), false)
+			break
+		}
+		if sc.gap {
+			s.gap(pb, r, sc)
+		}
+		sc.note(r)
 	}
 	if !pb.replaying() && (pb.table.rows() >= s.cfg.FlushRows || pb.bytes >= s.cfg.FlushBytes) {
 		return s.flush(ctx, []*partBuf{pb})
@@ -482,4 +494,13 @@ func (s *Sink) allBufs() []*partBuf {
 // structs take several times their size until the loop has made them rows.
 func fetchMaxBytes(cfg Config) int32 {
 	return int32(min(max(cfg.MaxBufferBytes/16, 1<<20), 16<<20))
+}
+
+// refetch stops taking a partition's records at offset, where its claimed
+// range ends while its files are still to be written, and makes the loop
+// seek back there: records past a claimed range belong to the next one. The
+// caller holds s.mu.
+func (s *Sink) refetch(pb *partBuf, offset int64) {
+	pb.seek = true
+	s.seeks[pb.partKey] = offset
 }

@@ -36,6 +36,12 @@ type TopicStats struct {
 	Files      int64 `json:"files"`       // files written
 	Bytes      int64 `json:"bytes"`       // bytes of files written
 	BadRecords int64 `json:"bad_records"` // records refused and written to _errors
+	// Duplicates counts records whose seq their producer already wrote for
+	// their symbol; they are written to _errors, not to the data files.
+	Duplicates int64 `json:"duplicates"`
+	// SequenceGaps counts records whose seq skips ahead for their symbol
+	// and producer; they are kept.
+	SequenceGaps int64 `json:"sequence_gaps"`
 }
 
 // Stats returns a snapshot of the sink's counters.
