@@ -177,9 +177,10 @@ func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel conte
 }
 
 // loop produces until a stop condition and returns how many records it
-// handed on. (Making records on one goroutine and handing them to the
-// client on another cost more CPU per record than it won on this 2-core
-// machine, so one goroutine does both.)
+// handed on. One goroutine makes records and hands them to the client:
+// handing them to another in slices of 256 measured no better, since the
+// client's own goroutines already keep the second core busy
+// (docs/benchmarks.md, "Producer and simulator").
 func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
 	return p.generate(ctx, src, func(r *kgo.Record) { p.send(pctx, r) })
 }
