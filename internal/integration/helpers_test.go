@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -148,7 +150,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 
 // newTestEngine opens the lake and catalog a stopped pipeline left, with a
 // query engine of its own, closed after the test.
-func newTestEngine(t *testing.T, p *pipeline.Pipeline) *query.Engine {
+func newTestEngine(t *testing.T, p *pipeline.Pipeline) (*query.Engine, lake.Store) {
 	t.Helper()
 	info := p.Info()
 	p.Close()
@@ -170,7 +172,7 @@ func newTestEngine(t *testing.T, p *pipeline.Pipeline) *query.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	return eng
+	return eng, store
 }
 
 // tryQuery is query for polling: a table that does not exist yet is an error.
@@ -204,12 +206,13 @@ func hours(t *testing.T, p *pipeline.Pipeline, table string) int64 {
 	return toInt(t, rows[0][0])
 }
 
-// auditExactlyOnce proves through the query engine that table holds every
-// record of its topic once: per partition, as many rows as distinct
-// offsets, running from the log start offset to the high watermark. It
-// returns the rows and the distinct records (symbol, seq) among them, which
-// differ when the log itself holds a record twice.
-func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table string) (rows, distinct int64) {
+// auditExactlyOnce proves that table holds every record of its topic once:
+// per partition, every offset from the log start offset to the high
+// watermark is either a row (once) or, as a duplicate the sink dropped, a
+// line of _errors (once), never both; and through the query engine, each
+// record (symbol, seq) is one row (the tests run one producer). It returns
+// the rows and the duplicates in _errors.
+func auditExactlyOnce(t *testing.T, eng *query.Engine, store lake.Store, adm *kadm.Client, table string) (rows, dups int64) {
 	t.Helper()
 	ctx := context.Background()
 	starts, err := adm.ListStartOffsets(ctx, table)
@@ -220,37 +223,114 @@ func auditExactlyOnce(t *testing.T, eng *query.Engine, adm *kadm.Client, table s
 	if err != nil {
 		t.Fatal(err)
 	}
+	errs := readErrorOffsets(t, store, table)
 	res, err := eng.Query(ctx, fmt.Sprintf(`SELECT _kafka_partition, count(*), count(DISTINCT _kafka_offset),
 		min(_kafka_offset), max(_kafka_offset) FROM %s GROUP BY 1 ORDER BY 1`, table))
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[int32]bool{}
-	var total int64
 	for _, r := range res.Rows {
 		part := int32(toInt(t, r[0]))
 		n, d, lo, hi := toInt(t, r[1]), toInt(t, r[2]), toInt(t, r[3]), toInt(t, r[4])
 		s, _ := starts.Lookup(table, part)
 		e, _ := ends.Lookup(table, part)
-		if n != d || lo != s.Offset || hi != e.Offset-1 || n != e.Offset-s.Offset {
-			t.Errorf("%s[%d]: %d rows, %d distinct offsets %d..%d; the log holds %d..%d",
-				table, part, n, d, lo, hi, s.Offset, e.Offset-1)
+		k := int64(len(errs[part]))
+		if n != d || lo < s.Offset || hi >= e.Offset || n+k != e.Offset-s.Offset {
+			t.Errorf("%s[%d]: %d rows, %d distinct offsets %d..%d, and %d in _errors; the log holds %d..%d",
+				table, part, n, d, lo, hi, k, s.Offset, e.Offset-1)
 		}
+		checkErrorsApart(t, eng, table, part, errs[part], s.Offset, e.Offset)
 		seen[part] = true
-		total += n
+		rows += n
+	}
+	for _, byOff := range errs {
+		for _, reason := range byOff {
+			if strings.HasPrefix(reason, "duplicate: ") {
+				dups++
+			}
+		}
 	}
 	dres, err := eng.Query(ctx, fmt.Sprintf("SELECT count(DISTINCT (symbol, seq)) FROM %s", table))
 	if err != nil {
 		t.Fatal(err)
 	}
-	distinct = toInt(t, dres.Rows[0][0])
+	if distinct := toInt(t, dres.Rows[0][0]); distinct != rows {
+		t.Errorf("%s: %d rows but %d distinct records (symbol, seq): the lake holds %d twice", table, rows, distinct, rows-distinct)
+	}
 	ends.Each(func(o kadm.ListedOffset) {
 		s, _ := starts.Lookup(table, o.Partition)
 		if !seen[o.Partition] && o.Offset > s.Offset {
 			t.Errorf("%s[%d]: no rows, the log holds %d..%d", table, o.Partition, s.Offset, o.Offset-1)
 		}
 	})
-	return total, distinct
+	return rows, dups
+}
+
+// checkErrorsApart checks that the offsets a partition has in _errors are
+// within the log and not rows too.
+func checkErrorsApart(t *testing.T, eng *query.Engine, table string, part int32, errs map[int64]string, start, end int64) {
+	t.Helper()
+	if len(errs) == 0 {
+		return
+	}
+	var list []string
+	for off := range errs {
+		if off < start || off >= end {
+			t.Errorf("%s[%d]: offset %d in _errors is outside the log %d..%d", table, part, off, start, end-1)
+		}
+		list = append(list, strconv.FormatInt(off, 10))
+	}
+	res, err := eng.Query(context.Background(), fmt.Sprintf("SELECT count(*) FROM %s WHERE _kafka_partition = %d AND _kafka_offset IN (%s)",
+		table, part, strings.Join(list, ",")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := toInt(t, res.Rows[0][0]); n != 0 {
+		t.Errorf("%s[%d]: %d offsets are both rows and in _errors", table, part, n)
+	}
+}
+
+// readErrorOffsets reads the _errors lines of a topic: per partition,
+// offset -> reason. An offset in _errors twice fails the test.
+func readErrorOffsets(t *testing.T, store lake.Store, topic string) map[int32]map[int64]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[int32]map[int64]string{}
+	err := store.List(ctx, "_errors/"+topic+"/", func(o lake.Object) error {
+		if !strings.HasSuffix(o.Key, ".jsonl") {
+			return nil
+		}
+		rc, err := store.Open(ctx, o.Key)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		sc := bufio.NewScanner(rc)
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			var line struct {
+				Partition int32  `json:"partition"`
+				Offset    int64  `json:"offset"`
+				Reason    string `json:"reason"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+				return fmt.Errorf("%s: %w", o.Key, err)
+			}
+			if out[line.Partition] == nil {
+				out[line.Partition] = map[int64]string{}
+			}
+			if _, ok := out[line.Partition][line.Offset]; ok {
+				t.Errorf("%s[%d]: offset %d in _errors twice", topic, line.Partition, line.Offset)
+			}
+			out[line.Partition][line.Offset] = line.Reason
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatalf("reading _errors of %s: %v", topic, err)
+	}
+	return out
 }
 
 func toInt(t *testing.T, v any) int64 {
