@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,32 +88,44 @@ func BenchmarkQuery(b *testing.B) {
 	for _, q := range benchQueries(l) {
 		b.Run(q.name+"/ticklake-cold", func(b *testing.B) {
 			var last *query.Result
+			var cpu time.Duration
 			for range b.N {
 				b.StopTimer()
 				e, done := openEngine(b, l, query.Config{})
 				b.StartTimer()
+				c0 := cpuTime()
 				last = runQuery(b, e, q.sql)
+				cpu += cpuTime() - c0
 				b.StopTimer()
 				done()
 				b.StartTimer()
 			}
 			reportStats(b, last)
+			reportCPU(b, cpu)
 		})
 		b.Run(q.name+"/ticklake-warm", func(b *testing.B) {
 			e, done := openEngine(b, l, query.Config{})
 			defer done()
 			last := runQuery(b, e, q.sql)
 			b.ResetTimer()
+			c0 := cpuTime()
 			for range b.N {
 				last = runQuery(b, e, q.sql)
 			}
+			reportCPU(b, cpuTime()-c0)
 			reportStats(b, last)
 		})
-		b.Run(q.name+"/duckdb-cli", func(b *testing.B) {
-			cold, warm := peerTimes(b, q.peer, max(b.N, 3))
-			b.ReportMetric(cold, "cold-ms")
-			b.ReportMetric(warm, "warm-ms")
-		})
+		// The CLI as it starts, and with the footer cache ticklake sets
+		// (parquet_metadata_cache, off by default).
+		for _, peer := range []struct{ name, setup string }{{"duckdb-cli", ""}, {"duckdb-cli-mdcache", "SET parquet_metadata_cache = true;"}} {
+			b.Run(q.name+"/"+peer.name, func(b *testing.B) {
+				p := peerTimes(b, peer.setup, q.peer, max(b.N, 3))
+				b.ReportMetric(p.cold, "cold-ms")
+				b.ReportMetric(p.warm, "warm-ms")
+				b.ReportMetric(p.coldCPU, "cold-cpu-ms")
+				b.ReportMetric(p.warmCPU, "warm-cpu-ms")
+			})
+		}
 	}
 }
 
@@ -144,36 +157,63 @@ func reportStats(b *testing.B, r *query.Result) {
 	b.ReportMetric(r.Stats.ExecutionMs, "execution-ms")
 }
 
-var runTimeRE = regexp.MustCompile(`Run Time \(s\): real ([0-9.]+)`)
+// reportCPU reports the process's CPU time (user and system, all threads)
+// per query: on a shared machine it moves less with the load than the wall
+// time.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/query")
+}
 
-// peerTimes runs sql n times in one DuckDB CLI process (all cores, like the
-// engine) and returns the first run's and the median of the
-// others' wall times in ms. The CLI comes from $TICKLAKE_BENCH_DUCKDB
-// (`make bench` installs PyPI duckdb-cli of the same DuckDB version).
-func peerTimes(b *testing.B, sql string, n int) (float64, float64) {
+// cpuTime is the CPU time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+var runTimeRE = regexp.MustCompile(`Run Time \(s\): real ([0-9.]+) user ([0-9.]+) sys ([0-9.]+)`)
+
+// peerRun is what the DuckDB CLI took: the first run's wall and CPU time
+// and the medians of the others', in ms.
+type peerRun struct{ cold, warm, coldCPU, warmCPU float64 }
+
+// peerTimes runs setup, then sql n times, in one DuckDB CLI process (all
+// cores, like the engine) and returns the first run's times and the median of the others'
+// (wall, and CPU as the CLI's timer reports it). The CLI comes from
+// $TICKLAKE_BENCH_DUCKDB (`make bench` installs PyPI duckdb-cli of the
+// same DuckDB version).
+func peerTimes(b *testing.B, setup, sql string, n int) peerRun {
 	bin := os.Getenv("TICKLAKE_BENCH_DUCKDB")
 	if bin == "" {
 		b.Skip("TICKLAKE_BENCH_DUCKDB is not set; `make bench` sets it (bench/query/duckdb-cli.sh installs the DuckDB CLI)")
 	}
-	script := ".timer on\n.mode trash\nSET TimeZone = 'UTC';\n" + strings.Repeat(strings.ReplaceAll(sql, "\n", " ")+";\n", n)
+	script := ".timer on\n.mode trash\nSET TimeZone = 'UTC';\n" + setup + "\n" + strings.Repeat(strings.ReplaceAll(sql, "\n", " ")+";\n", n)
 	cmd := exec.Command(bin, ":memory:")
 	cmd.Stdin = strings.NewReader(script)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("duckdb: %v: %s", err, out)
 	}
-	var ms []float64
+	var ms, cpu []float64
 	for _, m := range runTimeRE.FindAllStringSubmatch(string(out), -1) {
-		f, _ := strconv.ParseFloat(m[1], 64)
-		ms = append(ms, f*1000)
+		real, _ := strconv.ParseFloat(m[1], 64)
+		user, _ := strconv.ParseFloat(m[2], 64)
+		sys, _ := strconv.ParseFloat(m[3], 64)
+		ms, cpu = append(ms, real*1000), append(cpu, (user+sys)*1000)
 	}
-	if len(ms) < n+1 { // the SET is timed too
+	if len(ms) < n+1 { // the SETs are timed too
 		b.Fatalf("duckdb printed %d timings for %d runs: %s", len(ms), n, out)
 	}
-	ms = ms[1:]
-	rest := slices.Clone(ms[1:])
-	slices.Sort(rest)
-	return ms[0], rest[len(rest)/2]
+	ms, cpu = ms[len(ms)-n:], cpu[len(cpu)-n:]
+	return peerRun{cold: ms[0], warm: median(ms[1:]), coldCPU: cpu[0], warmCPU: median(cpu[1:])}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // lakeFiles lists the lake's data files, for the S3 benchmark.

@@ -108,7 +108,14 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	if err != nil {
 		return "", err
 	}
-	have, err := e.describe(ctx, source)
+	// Files of one schema bind as the first one does: describing it alone
+	// spares DuckDB checking every path, and serves every set of these
+	// files that starts with it.
+	described := source
+	if uniform {
+		described = readParquet(paths[:1], t.PartitionKeys, false)
+	}
+	have, err := e.describe(ctx, described)
 	if err != nil {
 		return "", fmt.Errorf("query: reading the schema of %s: %s", t.Name, oneLine(err.Error(), ""))
 	}
