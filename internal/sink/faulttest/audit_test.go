@@ -1,7 +1,9 @@
 package faulttest
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,16 +29,22 @@ type tpo struct {
 	offset int64
 }
 
-// audit proves that the lake's data files hold every record of every
-// partition below its high watermark exactly once.
+// audit proves that the lake holds every record of every partition below
+// its high watermark exactly once: as a row of a data file or as a line of
+// _errors (a bad record or a duplicate the sink dropped), never both.
 func audit(t *testing.T, tc *testCluster, store lake.Store) {
 	t.Helper()
 	hw := highWatermarks(t, tc)
 	seen := make(map[tpo]int)
-	files := 0
+	files, errLines := 0, 0
 	ctx := context.Background()
 	err := store.List(ctx, "", func(o lake.Object) error {
-		if !lake.IsData(o.Key) || !strings.HasSuffix(o.Key, ".parquet") {
+		switch {
+		case strings.HasPrefix(o.Key, "_errors/") && strings.HasSuffix(o.Key, ".jsonl"):
+			n, err := readErrorLines(ctx, store, o.Key, seen)
+			errLines += n
+			return err
+		case !lake.IsData(o.Key) || !strings.HasSuffix(o.Key, ".parquet"):
 			return nil
 		}
 		files++
@@ -73,7 +81,8 @@ func audit(t *testing.T, tc *testCluster, store lake.Store) {
 			}
 		}
 	}
-	t.Logf("audit: %d records below the high watermarks, %d data files, %d lost, %d duplicated, %d beyond", total, files, lost, dup, extra)
+	t.Logf("audit: %d records below the high watermarks, %d data files, %d lines in _errors, %d lost, %d duplicated, %d beyond",
+		total, files, errLines, lost, dup, extra)
 	if lost+dup+extra > 0 {
 		t.Errorf("audit failed: %d lost, %d duplicated, %d beyond the high watermark; e.g.\n%s", lost, dup, extra, strings.Join(examples, "\n"))
 	}
@@ -105,6 +114,31 @@ func readAudit(ctx context.Context, store lake.Store, key string, seen map[tpo]i
 		seen[tpo{topic, r.Partition, r.Offset}]++
 	}
 	return nil
+}
+
+// readErrorLines adds the records of one _errors file to seen.
+func readErrorLines(ctx context.Context, store lake.Store, key string, seen map[tpo]int) (int, error) {
+	rc, err := store.Open(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(nil, 16<<20)
+	n := 0
+	for sc.Scan() {
+		var line struct {
+			Topic     string `json:"topic"`
+			Partition int32  `json:"partition"`
+			Offset    int64  `json:"offset"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			return n, fmt.Errorf("%s: %w", key, err)
+		}
+		seen[tpo{line.Topic, line.Partition, line.Offset}]++
+		n++
+	}
+	return n, sc.Err()
 }
 
 // highWatermarks lists the end offset of every partition.
