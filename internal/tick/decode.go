@@ -16,7 +16,16 @@ type Decoder struct {
 	last [64]string // the last string interned in each of 64 slots, by a cheap hash
 	tmp  []string   // scratch for one list
 	slab []string   // backing store the decoded lists are cut from
+	// The wire bytes of the last list decoded and the list: consecutive
+	// trades mostly carry the same conditions, and the same bytes decode to
+	// the same list, which is then shared.
+	lastRaw  []byte
+	lastList []string
 }
+
+// maxSharedList is the longest list, in wire bytes, whose decoding is
+// remembered for the next value.
+const maxSharedList = 64
 
 // slabLen is how many list elements one slab allocation holds: decoded
 // lists share slabs instead of costing an allocation each.
@@ -28,7 +37,8 @@ const maxInterned = 1 << 14
 // NewDecoder returns a Decoder.
 func NewDecoder() *Decoder { return &Decoder{strs: make(map[string]string)} }
 
-// Trade decodes a trade's wire value, like DecodeTrade.
+// Trade decodes a trade's wire value, like DecodeTrade. Trades decoded from
+// the same conditions may share their Conditions slice: it is read-only.
 func (d *Decoder) Trade(b []byte) (Trade, error) {
 	var t Trade
 	if d.canonicalTrade(b, &t) && t.Symbol != "" && t.Ts != 0 {
@@ -221,6 +231,23 @@ func (s *scan) str(d *Decoder, dst *string) bool {
 }
 
 func (s *scan) strs(d *Decoder, dst *[]string) bool {
+	start := s.i
+	if n := len(d.lastRaw); n > 0 && len(s.b)-start >= n && string(s.b[start:start+n]) == string(d.lastRaw) {
+		s.i += n // a list is self-delimiting: the same bytes parse to the same list
+		*dst = d.lastList
+		return true
+	}
+	if !s.list(d, dst) {
+		return false
+	}
+	if raw := s.b[start:s.i]; len(raw) <= maxSharedList {
+		d.lastRaw, d.lastList = append(d.lastRaw[:0], raw...), *dst
+	}
+	return true
+}
+
+// list reads a list of strings.
+func (s *scan) list(d *Decoder, dst *[]string) bool {
 	if !s.eat('[') {
 		return false
 	}
@@ -276,27 +303,30 @@ func (s *scan) number() []byte {
 	return s.b[start:s.i]
 }
 
-// int parses a plain JSON integer: optional minus, no leading zeros.
+// int parses a plain JSON integer: optional minus, no leading zeros, at
+// most 19 digits, in one pass; anything else that numbers are made of
+// right after it (a fraction, an exponent) means "not a plain integer".
 func (s *scan) int(dst *int64) bool {
-	b := s.number()
-	digits := b
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 || len(digits) > 19 || (digits[0] == '0' && len(digits) > 1) {
-		return false // empty, overflowing or not JSON: the slow way decides
-	}
+	neg := s.eat('-')
+	start := s.i
 	var v uint64 // 19 digits fit
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return false
+	for ; s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9'; s.i++ {
+		if s.i-start == 19 {
+			return false // overflowing: the slow way decides
 		}
-		v = v*10 + uint64(c-'0')
+		v = v*10 + uint64(s.b[s.i]-'0')
 	}
-	if v > 1<<63-1 {
+	n := s.i - start
+	if n == 0 || (s.b[start] == '0' && n > 1) || v > 1<<63-1 {
 		return false
 	}
-	if b[0] == '-' {
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '.', 'e', 'E', '+', '-':
+			return false
+		}
+	}
+	if neg {
 		*dst = -int64(v)
 	} else {
 		*dst = int64(v)

@@ -139,3 +139,43 @@ func TestDecimalMatchesStrconvOnRandomPrices(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoderSequenceMatchesEncodingJSON(t *testing.T) {
+	lists := []string{
+		`{"symbol":"A","ts":5,"conditions":["@","F"],"side":"B"}`,
+		`{"symbol":"A","ts":5,"conditions":["@","F"],"side":"S"}`,
+		`{"symbol":"A","ts":5,"conditions":["@","F","T"]}`,
+		`{"symbol":"A","ts":5,"conditions":["@","F"]x}`,
+		`{"symbol":"A","ts":5,"conditions":["@"]}`,
+		`{"symbol":"A","ts":5,"conditions":[]}`,
+		`{"symbol":"A","ts":5,"conditions":[],"seq":-0}`,
+		`{"symbol":"A","ts":5,"conditions":["@","F"`,
+		`{"symbol":"A","ts":5,"conditions":["@","F"],"seq":1.5}`,
+		`{"symbol":"A","ts":5,"conditions":["@","F"],"seq":-12e1}`,
+		`{"symbol":"A","ts":-9223372036854775808}`,
+		`{"symbol":"A","ts":9223372036854775807}`,
+		`{"symbol":"A","ts":9223372036854775808}`,
+	}
+	values := append(append([]string{}, lists...), decodeSeeds...)
+	tests := []struct {
+		name  string
+		order func(i int) int
+	}{
+		{"in order", func(i int) int { return i % len(values) }},
+		{"reversed", func(i int) int { return len(values) - 1 - i%len(values) }},
+		{"strided", func(i int) int { return (i * 7) % len(values) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder()
+			for i := range 3 * len(values) {
+				b := []byte(values[tc.order(i)])
+				want, wantErr := DecodeTrade(b)
+				got, gotErr := d.Trade(b)
+				if (wantErr == nil) != (gotErr == nil) || (wantErr == nil && !reflect.DeepEqual(want, got)) {
+					t.Fatalf("value %d, Trade(%s) = %+v, %v; DecodeTrade = %+v, %v", i, b, got, gotErr, want, wantErr)
+				}
+			}
+		})
+	}
+}
