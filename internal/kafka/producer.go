@@ -80,6 +80,9 @@ type Producer struct {
 	sent    atomic.Int64
 	failed  atomic.Bool
 	tallies tallies
+	// onAck is p.promise made once: the method value p.promise handed to
+	// Produce would be a fresh closure, one allocation per record.
+	onAck func(*kgo.Record, error)
 
 	mu    sync.Mutex
 	errs  int64
@@ -118,7 +121,9 @@ func newProducer(cl *kgo.Client, out *bufio.Writer, cfg ProducerConfig, logger *
 	if err != nil {
 		return nil, err
 	}
-	return &Producer{cl: cl, out: out, cfg: cfg, logger: logger, metrics: m, tallies: tallies{metric: m.records}}, nil
+	p := &Producer{cl: cl, out: out, cfg: cfg, logger: logger, metrics: m, tallies: tallies{metric: m.records}}
+	p.onAck = p.promise
+	return p, nil
 }
 
 // Produced returns how many records each topic acknowledged so far.
@@ -225,7 +230,7 @@ func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Reco
 func (p *Producer) send(pctx context.Context, r *kgo.Record) {
 	p.sent.Add(1)
 	if p.cl != nil {
-		p.cl.Produce(pctx, r, p.promise)
+		p.cl.Produce(pctx, r, p.onAck)
 		return
 	}
 	p.promise(r, writeLine(p.out, r))
