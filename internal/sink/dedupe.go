@@ -279,17 +279,29 @@ func parseInt(b []byte) (int64, bool) {
 	return n, true
 }
 
-// gap counts a record whose seq skips ahead of the last one written for its
+// gap notes a record whose seq skips ahead of the last one written for its
 // symbol and producer (records lost upstream, or a producer that skips), and
-// logs the first of each partition. The record is kept. The caller holds
+// logs the first of each partition. The record is kept; consumePartition
+// adds the partition's gaps to the counters once per poll. The caller holds
 // s.mu.
 func (s *Sink) gap(pb *partBuf, r *kgo.Record, sc seqCheck) {
-	s.count(r.Topic, func(ts *TopicStats) { ts.SequenceGaps++ })
-	s.met.gaps.WithLabelValues(r.Topic).Inc()
+	pb.gaps++
 	if !pb.gapLogged {
 		pb.gapLogged = true
 		s.log.Warn("sink: sequence gap: a symbol's seq skips ahead; the record is kept (logged once per partition, counted in ticklake_sink_sequence_gaps_total)",
 			"topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "symbol", string(r.Key),
 			"producer", r.ProducerID, "last_seq", sc.prev, "seq", sc.seq)
 	}
+}
+
+// countGaps adds the gaps a partition noted to the counters. The caller
+// holds s.mu.
+func (s *Sink) countGaps(pb *partBuf) {
+	if pb.gaps == 0 {
+		return
+	}
+	n := pb.gaps
+	pb.gaps = 0
+	s.count(pb.topic, func(ts *TopicStats) { ts.SequenceGaps += n })
+	s.met.gaps.WithLabelValues(pb.topic).Add(float64(n))
 }

@@ -417,6 +417,7 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 	}
 	s.count(pk.topic, func(ts *TopicStats) { ts.Consumed += consumed })
 	s.met.consumed.WithLabelValues(pk.topic).Add(float64(consumed))
+	s.countGaps(pb)
 	s.setLag(pk, max(p.HighWatermark-pb.to, 0))
 	return errors.Join(errs...)
 }
