@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ticklake/ticklake/internal/lake"
@@ -404,5 +405,41 @@ func TestClaimedRangeEndsAtItsMarker(t *testing.T) {
 	case <-s.done:
 		t.Fatalf("Run returned: %v", wait())
 	default:
+	}
+}
+
+func TestDuplicateMetrics(t *testing.T) {
+	brokers := newTestCluster(t)
+	store := newTestLake(t)
+	prod := newTestProducer(t, brokers)
+	syms := []string{"AAPL", "MSFT"}
+	prod.send(t, append(append(seqTrades(1, 10, syms...), seqTrades(9, 10, syms...)...), seqTrades(13, 14, syms...)...)...)
+	reg := prometheus.NewRegistry()
+	cfg := DefaultConfig()
+	cfg.Group, cfg.Drain = "dedupe-metrics", true
+	s, err := New(cfg, store, []kgo.Opt{kgo.SeedBrokers(brokers...)}, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	tests := []struct {
+		name, metric string
+		want         float64
+	}{
+		{"duplicates", "ticklake_sink_duplicates_total", 4},
+		{"gaps", "ticklake_sink_sequence_gaps_total", 2},
+		{"written", "ticklake_sink_records_written_total", 24},
+		{"bad records", "ticklake_sink_bad_records_total", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, _ := gathered(t, reg, tc.metric, tick.TopicTrades); got != tc.want {
+				t.Errorf("%s{topic=trades} = %v, want %v", tc.metric, got, tc.want)
+			}
+		})
 	}
 }
