@@ -100,7 +100,7 @@ func TestDuplicateSeqsGoToErrors(t *testing.T) {
 				sent.add(recs)
 			}
 		}, 15, 0},
-		{"two producers with the same seqs", func(t *testing.T, a, b *testProducer, sent sentLog) {
+		{"a restarted producer (new producer id) starts its seqs again", func(t *testing.T, a, b *testProducer, sent sentLog) {
 			for _, p := range []*testProducer{a, b} {
 				recs := seqTrades(1, 20, syms...)
 				p.send(t, recs...)
@@ -441,5 +441,57 @@ func TestDuplicateMetrics(t *testing.T) {
 				t.Errorf("%s{topic=trades} = %v, want %v", tc.metric, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRebalanceHandsOverDedupeState hands the partitions of a running sink
+// to another member of its group, which then sees resent seqs written
+// before it owned them: it knows them from the markers.
+func TestRebalanceHandsOverDedupeState(t *testing.T) {
+	syms := []string{"AAPL", "MSFT", "NVDA", "TSLA"}
+	brokers := newTestCluster(t)
+	store := newTestLake(t)
+	prod := newTestProducer(t, brokers)
+	sent := sentLog{}
+	fast := func(c *Config) { c.FlushInterval = 50 * time.Millisecond; c.Group = "handover" }
+	chainsAtHW := func() bool {
+		for pk, end := range prod.hw {
+			if !claimedTo(store, pk, end) {
+				return false
+			}
+		}
+		return true
+	}
+	first := seqTrades(1, 20, syms...)
+	prod.send(t, first...)
+	sent.add(first)
+	a := newTestSink(t, brokers, store, fast)
+	cancelA, waitA := startSink(t, a)
+	waitFor(t, "the first sink to write the first run", chainsAtHW)
+	b := newTestSink(t, brokers, store, fast)
+	_, waitB := startSink(t, b)
+	cancelA()
+	if err := waitA(); err != nil {
+		t.Fatalf("first sink: %v", err)
+	}
+	waitFor(t, "the second sink to own every partition", func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.assigned) == 6
+	})
+	second := append(seqTrades(17, 20, syms...), seqTrades(21, 25, syms...)...)
+	prod.send(t, second...)
+	sent.add(second)
+	waitFor(t, "the second sink to write the resent run", chainsAtHW)
+	if got := b.Stats().Topics[tick.TopicTrades].Duplicates; got != 4*4 {
+		t.Errorf("the second sink counted %d duplicates, want %d", got, 4*4)
+	}
+	if n := checkDeduped(t, store, prod.hw, sent); n != 4*4 {
+		t.Errorf("_errors holds %d duplicates, want %d", n, 4*4)
+	}
+	select {
+	case <-b.done:
+		t.Fatalf("the second sink stopped: %v", waitB())
+	default:
 	}
 }
