@@ -2,8 +2,10 @@ package sink
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -33,7 +35,12 @@ func (s *Sink) refuse(pb *partBuf, r *kgo.Record, reason string, duplicate bool)
 	if duplicate {
 		s.count(r.Topic, func(ts *TopicStats) { ts.Duplicates++ })
 		s.met.duplicates.WithLabelValues(r.Topic).Inc()
-		s.log.Debug("sink: duplicate record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+		level := slog.LevelDebug
+		if !pb.dupLogged {
+			pb.dupLogged, level = true, slog.LevelWarn
+		}
+		s.log.Log(context.Background(), level, "sink: duplicate record moved to _errors (the first of a partition is logged at Warn; all are counted in ticklake_sink_duplicates_total)",
+			"topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
 		return
 	}
 	s.count(r.Topic, func(ts *TopicStats) { ts.BadRecords++ })

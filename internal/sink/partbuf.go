@@ -24,6 +24,7 @@ type partBuf struct {
 	epoch     int32       // leader epoch of the last record, for the commit
 	seqs      *dedupe     // the de-duplication state at to; nil when the topic has no seq
 	gapLogged bool        // a seq gap was logged for this partition
+	dupLogged bool        // a duplicate was logged for this partition
 	gaps      int64       // seq gaps not yet added to the counters
 }
 
