@@ -277,3 +277,40 @@ func testCPU(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestEncodeIgnoresDictionaryHistory checks that a range's files are a
+// function of its records alone: a table whose dictionaries already number
+// other strings, and lists in another order (an empty list seen before a
+// null one), encodes the same bytes as a fresh one.
+func TestEncodeIgnoresDictionaryHistory(t *testing.T) {
+	target := append(nullConditionRecords(), tradeRecords(200)...)
+	earlier := slices.Clone(tradeRecords(300))
+	slices.Reverse(earlier)
+	earlier = append(earlier, nullConditionRecords()[1]) // "conditions":[] numbered first
+	tests := []struct {
+		name    string
+		history [][]*kgo.Record
+	}{
+		{name: "fresh"},
+		{name: "after other ranges", history: [][]*kgo.Record{earlier, tradeRecords(10)}},
+	}
+	want := encodeTable(t, newTable(tick.TopicTrades, newEncoder()), tick.TopicTrades, target)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := newTable(tick.TopicTrades, newEncoder())
+			for _, recs := range tc.history {
+				encodeTable(t, tb, tick.TopicTrades, recs)
+				tb.reset()
+			}
+			got := encodeTable(t, tb, tick.TopicTrades, target)
+			if len(got) != len(want) {
+				t.Fatalf("%d files, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if !bytes.Equal(got[i].data, want[i].data) {
+					t.Errorf("file %d: other bytes than a fresh table's", i)
+				}
+			}
+		})
+	}
+}
