@@ -32,9 +32,10 @@ type marker struct {
 	TopicID   string    `json:"topic_id"`
 	Writer    string    `json:"writer"`
 	Time      time.Time `json:"time"`
-	// Seqs is the de-duplication state at To; nil when the range was
-	// written without de-duplication (a topic without seq, an older sink).
-	Seqs seqState `json:"seqs,omitempty"`
+	// Seqs is the de-duplication state at To; nil (null or absent) when the
+	// range was written without de-duplication (a topic without seq, an
+	// older sink). An empty state is {}, not null: no omitempty.
+	Seqs seqState `json:"seqs"`
 }
 
 // head is the per-partition pointer to a chain position whose ranges all have

@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -166,5 +167,35 @@ func BenchmarkDedupeCheck(b *testing.B) {
 			b.Fatalf("record %d taken for a duplicate: %s", i, c.dup)
 		}
 		c.note(r)
+	}
+}
+
+func TestMarkerKeepsAnEmptyState(t *testing.T) {
+	tests := []struct {
+		name    string
+		seqs    seqState
+		wantNil bool
+	}{
+		{"no de-duplication", nil, true},
+		{"empty state", seqState{}, false},
+		{"a producer", seqState{7: {"AAPL": {seq: 3, off: 9}}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, err := json.Marshal(marker{From: 1, To: 2, Seqs: tc.seqs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m marker
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if (m.Seqs == nil) != tc.wantNil || m.Seqs.symbols() != tc.seqs.symbols() {
+				t.Errorf("%s decodes to %v, want %v", body, m.Seqs, tc.seqs)
+			}
+			if tc.seqs.symbols() > 0 && m.Seqs[7]["AAPL"] != (seqPos{seq: 3, off: 9}) {
+				t.Errorf("%s decodes to %v", body, m.Seqs)
+			}
+		})
 	}
 }
