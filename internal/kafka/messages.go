@@ -44,9 +44,9 @@ func (p *Producer) messageLoop(ctx, pctx context.Context, src MessageSource, rat
 				slept = true
 			}
 		}
-		at := clock.stamp(n, slept)
+		clock.stamp(n, slept)
 		r := p.recs.get()
-		fill(r, topic, string(key), func(b []byte) []byte { return append(b, value...) }, clock.now, typeReplay, at)
+		fill(r, topic, string(key), func(b []byte) []byte { return append(b, value...) }, clock.now, clock.headers(kindReplay))
 		p.send(pctx, r)
 		n++
 	}

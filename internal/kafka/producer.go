@@ -220,7 +220,8 @@ func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Reco
 		if !ok {
 			break
 		}
-		emit(p.record(ev, evTime, clock.stamp(n, slept)))
+		clock.stamp(n, slept)
+		emit(p.record(ev, evTime, clock))
 		n++
 	}
 	return n

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ticklake/ticklake/internal/tick"
 )
 
 func newTestTallies(t *testing.T) *tallies {
@@ -45,6 +47,8 @@ func TestTalliesCountConcurrentAcks(t *testing.T) {
 
 func TestPooledRecordsKeepLongValues(t *testing.T) {
 	var rp recordPool
+	clock := newWallClock()
+	clock.stamp(0, false)
 	long := strings.Repeat("x", 3*valueRoom)
 	tests := []struct {
 		name, key, value string
@@ -56,15 +60,44 @@ func TestPooledRecordsKeepLongValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rp.get()
-			at := []byte("123")
-			fill(r, "trades", tt.key, func(b []byte) []byte { return append(b, tt.value...) }, time.Unix(0, 42), typeTrade, at)
+			fill(r, "trades", tt.key, func(b []byte) []byte { return append(b, tt.value...) }, time.Unix(0, 42), clock.headers(kindTrade))
 			if string(r.Key) != tt.key || string(r.Value) != tt.value || r.Topic != "trades" || len(r.Headers) != 3 {
 				t.Fatalf("record %q/%q on %q with %d headers; want %q/%q on trades with 3", r.Key, r.Value, r.Topic, len(r.Headers), tt.key, tt.value)
 			}
-			if string(r.Headers[2].Value) != "123" || r.Headers[1].Key != headerEventType {
-				t.Fatalf("headers %v", r.Headers)
-			}
 			rp.put(r)
 		})
+	}
+}
+
+func TestHeadersSharedPerStampAndKind(t *testing.T) {
+	clock := newWallClock()
+	clock.stamp(0, false)
+	first := clock.headers(kindTrade)
+	tests := []struct {
+		name string
+		kind int
+		want string
+	}{
+		{"trade", kindTrade, tick.EventTrade},
+		{"quote", kindQuote, tick.EventQuote},
+		{"replay", kindReplay, tick.EventReplay},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := clock.headers(tt.kind)
+			if len(h) != 3 || h[0].Key != tick.HeaderSchemaVersion || string(h[0].Value) != tick.SchemaVersion ||
+				h[1].Key != tick.HeaderEventType || string(h[1].Value) != tt.want ||
+				h[2].Key != tick.HeaderProducedAt || string(h[2].Value) != string(clock.at) {
+				t.Fatalf("headers %v", h)
+			}
+		})
+	}
+	clock.stamp(1, false) // not due: same stamp, same shared headers
+	if again := clock.headers(kindTrade); &again[0] != &first[0] {
+		t.Error("records of one stamp got a fresh header array")
+	}
+	clock.stamp(stampEvery, false) // due: a new stamp gets new headers
+	if next := clock.headers(kindTrade); &next[0] == &first[0] {
+		t.Error("a new stamp reused the old stamp's headers")
 	}
 }
