@@ -120,7 +120,7 @@ func logDuplicates(t *testing.T, brokers []string, adm *kadm.Client) map[string]
 				}
 			}
 		}
-		t.Logf("%s: the log holds %d records, %d of them copies of another (symbol, seq); first copy -> last copy: %v",
+		t.Logf("%s: the log holds %d records, %d of them extra copies of a (symbol, seq); copies by producer id and epoch (first -> last): %v",
 			table, n, extra[table], epochs)
 	}
 	return extra
