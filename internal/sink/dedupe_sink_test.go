@@ -495,3 +495,45 @@ func TestRebalanceHandsOverDedupeState(t *testing.T) {
 	default:
 	}
 }
+
+// TestResumeStateFromHead resolves a chain whose head names the marker
+// ending at it: the state comes from that marker; a head naming a marker
+// that is gone is refused with the fix.
+func TestResumeStateFromHead(t *testing.T) {
+	brokers := newTestCluster(t)
+	store := newTestLake(t)
+	prod := newTestProducer(t, brokers)
+	prod.send(t, seqTrades(1, 10, "AAPL")...)
+	s := runDrain(t, brokers, store, func(c *Config) { c.FlushInterval = time.Hour })
+	c := s.claims
+	var pk partKey
+	for k := range prod.hw {
+		pk = k
+	}
+	ms := readMarkers(t, store, pk.topic, pk.part)
+	if len(ms) != 1 {
+		t.Fatalf("%d markers, want 1", len(ms))
+	}
+	ch, err := c.resolve(context.Background(), pk.topic, pk.part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.end != 10 || ch.seqs.symbols() != 1 || onlyPos(ch.seqs, "AAPL").seq != 10 {
+		t.Fatalf("chain ends at %d with state %v, want 10 with AAPL at seq 10", ch.end, ch.seqs)
+	}
+	remove(t, store, CommitKey(pk.topic, pk.part, ms[0].From))
+	_, err = c.resolve(context.Background(), pk.topic, pk.part)
+	if err == nil || !strings.Contains(err.Error(), "remove the head") {
+		t.Fatalf("resolve with the head's marker gone = %v, want an error naming the fix", err)
+	}
+}
+
+// onlyPos returns the position of sym under the state's producers.
+func onlyPos(st seqState, sym string) seqPos {
+	for _, syms := range st {
+		if p, ok := syms[sym]; ok {
+			return p
+		}
+	}
+	return seqPos{}
+}
