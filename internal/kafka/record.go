@@ -11,8 +11,8 @@ import (
 	"github.com/ticklake/ticklake/internal/tick"
 )
 
-// recordPool recycles records, their header slices and their key and value
-// buffers: a record goes back once its promise has run (kgo is done with it
+// recordPool recycles records and their key and value buffers: a record
+// goes back once its promise has run (kgo is done with it
 // then), so at full speed the loop allocates nothing and the garbage
 // collector, which the profile showed taking a third of the time, stays
 // idle.
@@ -38,7 +38,7 @@ type pooledRecord struct {
 	value [valueRoom]byte
 }
 
-// get returns a record to fill; its Key, Value and Headers have room.
+// get returns a record to fill; its Key and Value have room.
 func (rp *recordPool) get() *kgo.Record {
 	if r, ok := rp.pool.Get().(*kgo.Record); ok {
 		return r
