@@ -1,7 +1,6 @@
 package sink
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -25,17 +24,13 @@ type chunk[V any] [chunkRows]V
 // once nothing refers to their ids.
 const maxDictLen = 1 << 16
 
-// writeBatch is how many rows the writer is handed at a time, gathered in
-// sort order from the chunks into a small reused slice.
-const writeBatch = 1024
-
 // chunkTable is the table of one of ticklake's topics: each record held as
 // a V, a struct without pointers whose strings are ids in the table's
 // dictionaries, in pooled chunks, one chunked buffer per hourly partition.
 // Rows without pointers are not scanned by the garbage collector and are
 // copied without write barriers, which was most of what buffering rows of
-// strings cost. Encoding turns them into the topic's Parquet rows R, a
-// batch at a time, in (symbol, ts, offset) order.
+// strings cost. Encoding writes them column by column (pqWriter) in
+// (symbol, ts, offset) order, as files of the Parquet schema of R.
 type chunkTable[V, R any] struct {
 	enc     *encoder
 	strs    *strDict
@@ -46,8 +41,8 @@ type chunkTable[V, R any] struct {
 	decode func(r *kgo.Record) (V, error)
 	// key is the row's place in the sort order: its symbol's id, ts, offset.
 	key func(v *V) (sym uint32, ts, off int64)
-	// row is the Parquet row of v.
-	row   func(v *V, part int32, ingestMicros int64) R
+	// cols are the file's leaf columns, in the order of R's schema.
+	cols  []leaf[V]
 	hours map[lake.Partition]*chunkHour[V]
 	n     int
 	// The hour of the last record and its rows: consecutive records mostly
@@ -65,7 +60,7 @@ type chunkHour[V any] struct {
 }
 
 // newChunkTable returns a table of R rows with fresh dictionaries; the
-// caller sets decode, key and row.
+// caller sets decode, key and cols.
 func newChunkTable[V, R any](enc *encoder) *chunkTable[V, R] {
 	return &chunkTable[V, R]{
 		enc: enc, strs: newStrDict(), lists: newListDict(),
@@ -156,26 +151,15 @@ func (t *chunkTable[V, R]) keys(h *chunkHour[V]) []rowKey {
 	return keys
 }
 
-// write encodes h's rows in the order of keys as one Parquet file, handing
-// the writer a small batch of rows at a time.
+// write encodes h's rows in the order of keys as one Parquet file.
 func (t *chunkTable[V, R]) write(h *chunkHour[V], keys []rowKey, part int32, ingestMicros int64, meta map[string]string) ([]byte, error) {
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[R](&buf, writerOptions(t.enc, meta, t.sorting)...)
-	batch := make([]R, 0, writeBatch)
-	for i, k := range keys {
-		batch = append(batch, t.row(h.at(int(k.i)), part, ingestMicros))
-		if len(batch) < cap(batch) && i < len(keys)-1 {
-			continue
-		}
-		if _, err := w.Write(batch); err != nil {
-			return nil, fmt.Errorf("writing rows: %w", err)
-		}
-		batch = batch[:0]
+	tmpl, err := templateOf[R](t.enc, t.sorting)
+	if err != nil {
+		return nil, err
 	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("closing writer: %w", err)
-	}
-	return buf.Bytes(), nil
+	w := getWriter[V](t.enc, tmpl, t.strs, t.lists)
+	defer putWriter(t.enc, w)
+	return w.write(t.cols, h, keys, part, ingestMicros, meta)
 }
 
 // push appends v, taking a chunk from the pool when the last one is full.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ticklake/ticklake/internal/tick"
@@ -188,6 +189,12 @@ func checkSameFile[R any](t *testing.T, got, want []byte, same func(a, b R) bool
 	if g, w := gf.Metadata().KeyValueMetadata, wf.Metadata().KeyValueMetadata; !slices.Equal(g, w) {
 		t.Errorf("footer metadata %v, want %v", g, w)
 	}
+	if g, w := gf.Metadata().ColumnOrders, wf.Metadata().ColumnOrders; len(g) != len(w) {
+		t.Errorf("%d column orders, want %d", len(g), len(w))
+	}
+	for i, rg := range gf.Metadata().RowGroups {
+		checkSameChunks(t, rg, wf.Metadata().RowGroups[i])
+	}
 	gr, err := parquet.Read[R](bytes.NewReader(got), int64(len(got)))
 	if err != nil {
 		t.Fatal(err)
@@ -312,5 +319,24 @@ func TestEncodeIgnoresDictionaryHistory(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkSameChunks checks that two row groups declare the same rows, sort
+// order and columns, with the same statistics.
+func checkSameChunks(t *testing.T, got, want format.RowGroup) {
+	t.Helper()
+	if got.NumRows != want.NumRows || !slices.Equal(got.SortingColumns, want.SortingColumns) {
+		t.Errorf("row group of %d rows sorted by %v, want %d rows by %v", got.NumRows, got.SortingColumns, want.NumRows, want.SortingColumns)
+	}
+	for i, c := range got.Columns {
+		g, w := c.MetaData, want.Columns[i].MetaData
+		if g.Type != w.Type || !slices.Equal(g.PathInSchema, w.PathInSchema) || g.Codec != w.Codec || g.NumValues != w.NumValues {
+			t.Errorf("column %v: %v %v %d values, want %v %v %v %d", g.PathInSchema, g.Type, g.Codec, g.NumValues, w.PathInSchema, w.Type, w.Codec, w.NumValues)
+		}
+		gs, ws := g.Statistics, w.Statistics
+		if !bytes.Equal(gs.MinValue, ws.MinValue) || !bytes.Equal(gs.MaxValue, ws.MaxValue) || gs.NullCount != ws.NullCount {
+			t.Errorf("column %v: statistics %+v, want %+v", g.PathInSchema, gs, ws)
+		}
 	}
 }

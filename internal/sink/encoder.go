@@ -14,9 +14,11 @@ import (
 // partition needs. The garbage collector empties the pools, which keeps the
 // memory they hold bounded.
 type encoder struct {
-	codec  *zstd.Codec
-	rows   sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T
-	chunks sync.Map // one *sync.Pool of *chunk[V] per row type V, keyed by a nil *V
+	codec     *zstd.Codec
+	rows      sync.Map // one *sync.Pool of *[]T per row type T, keyed by a nil *T
+	chunks    sync.Map // one *sync.Pool of *chunk[V] per row type V, keyed by a nil *V
+	templates sync.Map // one *fileTemplate per file row type R, keyed by a nil *R
+	writers   sync.Map // one *sync.Pool of *pqWriter[V] per row type V, keyed by a nil *V
 }
 
 // zstdLevel is the sink's compression level: the fastest, which costs a

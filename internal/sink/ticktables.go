@@ -33,12 +33,18 @@ func newTradeTable(enc *encoder) *tradeTable {
 		}, nil
 	}
 	t.key = func(v *tradeVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
-	t.row = func(v *tradeVals, part int32, ingestMicros int64) tradeRow {
-		return tradeRow{
-			Symbol: t.strs.str(v.sym), Ts: v.ts, Price: v.price, Size: v.size, Exchange: t.strs.str(v.exch),
-			Conditions: t.lists.list(v.conds), Side: t.strs.str(v.side), Seq: v.seq,
-			KafkaPartition: part, KafkaOffset: v.off, IngestTime: ingestMicros,
-		}
+	t.cols = []leaf[tradeVals]{
+		{kind: colDict, id: func(v *tradeVals) uint32 { return v.sym }},
+		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.ts }},
+		{kind: colDouble, f64: func(v *tradeVals) float64 { return v.price }},
+		{kind: colPlain, i64: func(v *tradeVals) int64 { return v.size }},
+		{kind: colDict, id: func(v *tradeVals) uint32 { return v.exch }},
+		{kind: colList, id: func(v *tradeVals) uint32 { return v.conds }},
+		{kind: colDict, id: func(v *tradeVals) uint32 { return v.side }},
+		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.seq }},
+		{kind: colPartition},
+		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.off }},
+		{kind: colIngest},
 	}
 	return t
 }
@@ -68,12 +74,18 @@ func newQuoteTable(enc *encoder) *quoteTable {
 		}, nil
 	}
 	t.key = func(v *quoteVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
-	t.row = func(v *quoteVals, part int32, ingestMicros int64) quoteRow {
-		return quoteRow{
-			Symbol: t.strs.str(v.sym), Ts: v.ts, Bid: v.bid, BidSize: v.bidSize, Ask: v.ask, AskSize: v.askSize,
-			Exchange: t.strs.str(v.exch), Seq: v.seq,
-			KafkaPartition: part, KafkaOffset: v.off, IngestTime: ingestMicros,
-		}
+	t.cols = []leaf[quoteVals]{
+		{kind: colDict, id: func(v *quoteVals) uint32 { return v.sym }},
+		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.ts }},
+		{kind: colDouble, f64: func(v *quoteVals) float64 { return v.bid }},
+		{kind: colPlain, i64: func(v *quoteVals) int64 { return v.bidSize }},
+		{kind: colDouble, f64: func(v *quoteVals) float64 { return v.ask }},
+		{kind: colPlain, i64: func(v *quoteVals) int64 { return v.askSize }},
+		{kind: colDict, id: func(v *quoteVals) uint32 { return v.exch }},
+		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.seq }},
+		{kind: colPartition},
+		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.off }},
+		{kind: colIngest},
 	}
 	return t
 }
