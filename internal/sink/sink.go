@@ -132,7 +132,8 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		enc:      newEncoder(),
 		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
 	}
-	s.clientOpts = append(slices.Clone(clientOpts),
+	// The heartbeat goes first so that clientOpts may set their own.
+	s.clientOpts = append(append([]kgo.Opt{kgo.HeartbeatInterval(heartbeatInterval(cfg.SessionTimeout))}, clientOpts...),
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeTopics(cfg.Topics...),
 		kgo.DisableAutoCommit(),
@@ -248,6 +249,8 @@ func (s *Sink) poll(ctx context.Context) (kgo.Fetches, error) {
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		case errors.Is(err, kgo.ErrClientClosed):
 			fatal = fmt.Errorf("sink: polling: %w", err)
+		case s.groupRefusal(err) != nil:
+			fatal = s.groupRefusal(err)
 		default:
 			s.log.Warn("sink: fetch error; the client retries", "topic", topic, "partition", part, "err", err)
 		}
@@ -395,6 +398,9 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 			break // the rest of this poll predates the seek
 		}
 		if r.Offset < pb.to {
+			if p.HighWatermark < pb.to {
+				return s.logRegressed(pk, p.HighWatermark, pb.to)
+			}
 			continue // already in this range or in the lake
 		}
 		if pb.claimed != nil && r.Offset >= pb.claimed.To {
