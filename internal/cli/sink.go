@@ -50,7 +50,8 @@ exit; --drain consumes to the end of every partition as of start, then exits.`,
 			}
 			err = s.Run(cmd.Context())
 			for topic, ts := range s.Stats().Topics {
-				fmt.Fprintf(e.stdout, "%s: %d records consumed, %d written in %d files\n", topic, ts.Consumed, ts.Written, ts.Files)
+				fmt.Fprintf(e.stdout, "%s: %d records consumed, %d written in %d files, %d bad and %d duplicates to _errors\n",
+					topic, ts.Consumed, ts.Written, ts.Files, ts.BadRecords, ts.Duplicates)
 			}
 			return err
 		},

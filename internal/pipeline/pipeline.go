@@ -111,6 +111,10 @@ func (c *Config) embedded() bool { return len(c.Kafka.Brokers) == 0 }
 type Summary struct {
 	Produced map[string]int64 `json:"produced"`
 	Written  map[string]int64 `json:"written"`
+	// Bad and Duplicates are the records the sink put in _errors instead of
+	// the data files: malformed ones, and repeats of a seq already written.
+	Bad        map[string]int64 `json:"bad,omitempty"`
+	Duplicates map[string]int64 `json:"duplicates,omitempty"`
 }
 
 // WriteTo prints the summary for a person.
@@ -118,7 +122,11 @@ func (s Summary) WriteTo(w io.Writer) (int64, error) {
 	n, err := fmt.Fprintf(w, "ticklake stopped cleanly.\n")
 	total := int64(n)
 	for _, t := range sortedKeys(s.Produced, s.Written) {
-		n, err = fmt.Fprintf(w, "  %-8s produced %d, written to the lake %d\n", t, s.Produced[t], s.Written[t])
+		line := fmt.Sprintf("  %-8s produced %d, written to the lake %d", t, s.Produced[t], s.Written[t])
+		if s.Bad[t] > 0 || s.Duplicates[t] > 0 {
+			line += fmt.Sprintf(", to _errors %d bad and %d duplicates", s.Bad[t], s.Duplicates[t])
+		}
+		n, err = fmt.Fprintln(w, line)
 		total += int64(n)
 		if err != nil {
 			break

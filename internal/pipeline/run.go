@@ -112,9 +112,11 @@ func (p *Pipeline) trim(ctx context.Context) {
 }
 
 func (p *Pipeline) summary() Summary {
-	s := Summary{Produced: p.producer.Produced(), Written: map[string]int64{}}
+	s := Summary{Produced: p.producer.Produced(), Written: map[string]int64{}, Bad: map[string]int64{}, Duplicates: map[string]int64{}}
 	for topic, ts := range p.sink.Stats().Topics {
 		s.Written[topic] = ts.Written
+		s.Bad[topic] = ts.BadRecords
+		s.Duplicates[topic] = ts.Duplicates
 	}
 	return s
 }
