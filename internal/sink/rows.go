@@ -14,9 +14,12 @@ import (
 // Integer columns that mostly climb or stand still (timestamps, sequence
 // numbers, the audit columns) are DELTA_BINARY_PACKED: a few bits a value
 // instead of eight bytes, so zstd has about a fifth of the bytes to
-// compress (trades: 684 KB -> 129 KB per 100,000 rows) and the files are
-// that much smaller. The column types are unchanged; DuckDB, Athena and
-// parquet-go read the encoding.
+// compress and the files are that much smaller. The column types are
+// unchanged; DuckDB, Athena and parquet-go read the encoding.
+//
+// The sink writes these files with pqWriter (see the leaf lists in
+// ticktables.go); these structs give their schema, and the tags the same
+// encodings to parquet-go's writer, which the tests compare pqWriter with.
 
 // tradeRow is one row of the trades table.
 type tradeRow struct {
