@@ -44,6 +44,7 @@ func TestTradeTableMatchesRowTable(t *testing.T) {
 		{name: "ties and two hours", recs: tradeRecords(5000)},
 		{name: "more than a row group", recs: tradeRecords(rowGroupRows + 10)},
 		{name: "null and empty conditions", recs: nullConditionRecords()},
+		{name: "no conditions at all", recs: nullConditionRecords()[:3]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
