@@ -41,10 +41,12 @@ type chunkTable[V, R any] struct {
 	decode func(r *kgo.Record) (V, error)
 	// key is the row's place in the sort order: its symbol's id, ts, offset.
 	key func(v *V) (sym uint32, ts, off int64)
-	// cols are the file's leaf columns, in the order of R's schema.
-	cols  []leaf[V]
-	hours map[lake.Partition]*chunkHour[V]
-	n     int
+	// cols are how the file's leaf columns are encoded, in the order of R's
+	// schema, and gather appends a row's values to them.
+	cols   []colKind
+	gather func(v *V, cols []colValues)
+	hours  map[lake.Partition]*chunkHour[V]
+	n      int
 	// The hour of the last record and its rows: consecutive records mostly
 	// share an hour, and naming a partition formats a date.
 	lastHour int64
@@ -60,7 +62,7 @@ type chunkHour[V any] struct {
 }
 
 // newChunkTable returns a table of R rows with fresh dictionaries; the
-// caller sets decode, key and cols.
+// caller sets decode, key, cols and gather.
 func newChunkTable[V, R any](enc *encoder) *chunkTable[V, R] {
 	return &chunkTable[V, R]{
 		enc: enc, strs: newStrDict(), lists: newListDict(),
@@ -159,7 +161,7 @@ func (t *chunkTable[V, R]) write(h *chunkHour[V], keys []rowKey, part int32, ing
 	}
 	w := getWriter[V](t.enc, tmpl, t.strs, t.lists)
 	defer putWriter(t.enc, w)
-	return w.write(t.cols, h, keys, part, ingestMicros, meta)
+	return w.write(t.cols, t.gather, h, keys, part, ingestMicros, meta)
 }
 
 // push appends v, taking a chunk from the pool when the last one is full.

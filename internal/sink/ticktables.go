@@ -15,7 +15,8 @@ type tradeVals struct {
 	conds              uint32 // listDict id
 }
 
-// tradeTable is the table of the trades topic.
+// tradeTable is the table of the trades topic; its columns follow
+// tradeRow's fields.
 type tradeTable = chunkTable[tradeVals, tradeRow]
 
 func newTradeTable(enc *encoder) *tradeTable {
@@ -33,18 +34,17 @@ func newTradeTable(enc *encoder) *tradeTable {
 		}, nil
 	}
 	t.key = func(v *tradeVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
-	t.cols = []leaf[tradeVals]{
-		{kind: colDict, id: func(v *tradeVals) uint32 { return v.sym }},
-		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.ts }},
-		{kind: colDouble, f64: func(v *tradeVals) float64 { return v.price }},
-		{kind: colPlain, i64: func(v *tradeVals) int64 { return v.size }},
-		{kind: colDict, id: func(v *tradeVals) uint32 { return v.exch }},
-		{kind: colList, id: func(v *tradeVals) uint32 { return v.conds }},
-		{kind: colDict, id: func(v *tradeVals) uint32 { return v.side }},
-		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.seq }},
-		{kind: colPartition},
-		{kind: colDelta, i64: func(v *tradeVals) int64 { return v.off }},
-		{kind: colIngest},
+	t.cols = []colKind{colDict, colDelta, colDouble, colPlain, colDict, colList, colDict, colDelta, colPartition, colDelta, colIngest}
+	t.gather = func(v *tradeVals, c []colValues) {
+		c[0].ids = append(c[0].ids, v.sym)
+		c[1].i64 = append(c[1].i64, v.ts)
+		c[2].f64 = append(c[2].f64, v.price)
+		c[3].i64 = append(c[3].i64, v.size)
+		c[4].ids = append(c[4].ids, v.exch)
+		c[5].ids = append(c[5].ids, v.conds)
+		c[6].ids = append(c[6].ids, v.side)
+		c[7].i64 = append(c[7].i64, v.seq)
+		c[9].i64 = append(c[9].i64, v.off)
 	}
 	return t
 }
@@ -57,7 +57,8 @@ type quoteVals struct {
 	sym, exch                      uint32 // strDict ids
 }
 
-// quoteTable is the table of the quotes topic.
+// quoteTable is the table of the quotes topic; its columns follow
+// quoteRow's fields.
 type quoteTable = chunkTable[quoteVals, quoteRow]
 
 func newQuoteTable(enc *encoder) *quoteTable {
@@ -74,18 +75,17 @@ func newQuoteTable(enc *encoder) *quoteTable {
 		}, nil
 	}
 	t.key = func(v *quoteVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
-	t.cols = []leaf[quoteVals]{
-		{kind: colDict, id: func(v *quoteVals) uint32 { return v.sym }},
-		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.ts }},
-		{kind: colDouble, f64: func(v *quoteVals) float64 { return v.bid }},
-		{kind: colPlain, i64: func(v *quoteVals) int64 { return v.bidSize }},
-		{kind: colDouble, f64: func(v *quoteVals) float64 { return v.ask }},
-		{kind: colPlain, i64: func(v *quoteVals) int64 { return v.askSize }},
-		{kind: colDict, id: func(v *quoteVals) uint32 { return v.exch }},
-		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.seq }},
-		{kind: colPartition},
-		{kind: colDelta, i64: func(v *quoteVals) int64 { return v.off }},
-		{kind: colIngest},
+	t.cols = []colKind{colDict, colDelta, colDouble, colPlain, colDouble, colPlain, colDict, colDelta, colPartition, colDelta, colIngest}
+	t.gather = func(v *quoteVals, c []colValues) {
+		c[0].ids = append(c[0].ids, v.sym)
+		c[1].i64 = append(c[1].i64, v.ts)
+		c[2].f64 = append(c[2].f64, v.bid)
+		c[3].i64 = append(c[3].i64, v.bidSize)
+		c[4].f64 = append(c[4].f64, v.ask)
+		c[5].i64 = append(c[5].i64, v.askSize)
+		c[6].ids = append(c[6].ids, v.exch)
+		c[7].i64 = append(c[7].i64, v.seq)
+		c[9].i64 = append(c[9].i64, v.off)
 	}
 	return t
 }
