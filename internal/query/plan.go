@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -80,12 +81,12 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		if !w.deepColumns && !e.cfg.DisablePruning {
 			kept = v.keep(r.keeps)
 		}
-		p.scans = append(p.scans, v.scanOf(r.table, kept))
-		paths, fs, err := e.localPaths(ctx, kept)
+		kept, paths, fs, err := e.localPaths(ctx, r.table, kept)
 		p.fetch.add(fs)
 		if err != nil {
 			return nil, err
 		}
+		p.scans = append(p.scans, v.scanOf(r.table, kept))
 		if err := e.replaceRef(ctx, r, v, kept, paths, subs); err != nil {
 			return nil, err
 		}
@@ -174,16 +175,33 @@ func replaceNode(ctx context.Context, conn *sql.Conn, node map[string]any, body,
 	return nil
 }
 
-// localPaths returns the files' local paths, fetching a remote lake's files
-// into the cache first; a local file changed since DuckDB last read it
-// gets a new spelling (see fileStamps).
-func (e *Engine) localPaths(ctx context.Context, files []viewFile) ([]string, fetchStats, error) {
+// localPaths returns the files to read and their local paths, fetching a
+// remote lake's files into the cache first. A local file gone from the
+// disk (deleted before a crawl unregistered it) is left out, as the crawl
+// will; one changed since DuckDB last read it gets a new spelling (see
+// fileStamps).
+func (e *Engine) localPaths(ctx context.Context, table string, files []viewFile) ([]viewFile, []string, fetchStats, error) {
 	if e.cache != nil {
-		return e.cache.fetch(ctx, files)
+		paths, fs, err := e.cache.fetch(ctx, files)
+		return files, paths, fs, err
 	}
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.path
 	}
-	return e.stamps.paths(paths), fetchStats{}, nil
+	paths, gone, newlyGone := e.stamps.paths(paths)
+	for _, p := range newlyGone {
+		e.logger.Warn("catalogued file is missing; leaving it out until a crawl unregisters it", "table", table, "path", p)
+	}
+	if !slices.Contains(gone, true) {
+		return files, paths, fetchStats{}, nil
+	}
+	var keptFiles []viewFile
+	var keptPaths []string
+	for i, f := range files {
+		if !gone[i] {
+			keptFiles, keptPaths = append(keptFiles, f), append(keptPaths, paths[i])
+		}
+	}
+	return keptFiles, keptPaths, fetchStats{}, nil
 }

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +21,16 @@ import (
 // hands DuckDB a new spelling of the path ("dir/./name"), which DuckDB
 // caches afresh.
 //
+// Checking here, per query and only the files the query reads, is also
+// how a catalogued file gone from the disk is left out (see
+// Engine.localPaths) without a stat of every file at each catalog change.
+//
 // It holds one small entry per local file read, as the views hold one per
 // catalogued file.
 type fileStamps struct {
-	mu sync.Mutex
-	m  map[string]fileStamp
+	mu   sync.Mutex
+	m    map[string]fileStamp
+	gone map[string]bool // files found missing, reported once
 }
 
 type fileStamp struct {
@@ -32,21 +39,35 @@ type fileStamp struct {
 	gen   int // times the file was seen changed
 }
 
-func newFileStamps() *fileStamps { return &fileStamps{m: map[string]fileStamp{}} }
+func newFileStamps() *fileStamps {
+	return &fileStamps{m: map[string]fileStamp{}, gone: map[string]bool{}}
+}
 
-// paths returns the path DuckDB is to read each file by.
-func (s *fileStamps) paths(paths []string) []string {
+// paths returns the path DuckDB is to read each file by, and which files
+// are gone (no longer on disk although catalogued); newlyGone names those
+// found gone for the first time, to be reported once.
+func (s *fileStamps) paths(paths []string) (out []string, gone []bool, newlyGone []string) {
 	stats := make([]os.FileInfo, len(paths))
+	gone = make([]bool, len(paths))
 	for i, p := range paths {
-		stats[i], _ = os.Stat(p) // a file gone is DuckDB's to report
+		var err error
+		stats[i], err = os.Stat(p)
+		gone[i] = errors.Is(err, fs.ErrNotExist)
 	}
-	out := make([]string, len(paths))
+	out = make([]string, len(paths))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, p := range paths {
+		if gone[i] && !s.gone[p] {
+			newlyGone = append(newlyGone, p)
+		}
+		s.gone[p] = gone[i]
+		if !gone[i] {
+			delete(s.gone, p)
+		}
 		out[i] = respell(p, s.stamp(p, stats[i]))
 	}
-	return out
+	return out, gone, newlyGone
 }
 
 // stamp records the file's current state and returns its generation.

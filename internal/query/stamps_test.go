@@ -138,8 +138,41 @@ func TestFileStampsNoticeChanges(t *testing.T) {
 	}
 	for _, st := range steps {
 		st.change()
-		if got := s.paths([]string{p})[0]; got != st.want {
-			t.Errorf("%s: path = %q; want %q", st.name, got, st.want)
+		if got, _, _ := s.paths([]string{p}); got[0] != st.want {
+			t.Errorf("%s: path = %q; want %q", st.name, got[0], st.want)
+		}
+	}
+}
+
+// TestQueryLeavesOutMissingFile checks that a catalogued file deleted from
+// the disk is left out of the queries that would read it, before and
+// after the catalog learns of it, and reported once.
+func TestQueryLeavesOutMissingFile(t *testing.T) {
+	te := newTradesEngine(t)
+	addFile(t, te, tradesKey2, []tradeV1{{Symbol: "NVDA", Ts: tradeTime.Add(time.Hour).UnixNano(), Size: 7}})
+	if res := mustQuery(t, te.Engine, "SELECT count(*) FROM trades"); res.Rows[0][0] != int64(3) {
+		t.Fatalf("before: %v", res.Rows)
+	}
+	if err := os.Remove(filepath.Join(te.store.Root(), filepath.FromSlash(tradesKey1))); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, sql string }{
+		{"whole table", "SELECT count(*), sum(size) FROM trades"},
+		{"pruned to both hours", "SELECT count(*), sum(size) FROM trades WHERE hr >= 14"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mustQuery(t, te.Engine, tt.sql)
+			if res.Rows[0][0] != int64(1) || res.Stats.FilesScanned != 1 {
+				t.Fatalf("rows %v, %d files scanned; want the one file left", res.Rows, res.Stats.FilesScanned)
+			}
+		})
+	}
+	s := newFileStamps()
+	p := filepath.Join(te.store.Root(), filepath.FromSlash(tradesKey1))
+	for i, want := range []int{1, 0} {
+		if _, gone, newly := s.paths([]string{p}); !gone[0] || len(newly) != want {
+			t.Errorf("check %d: gone %v, newly gone %v; want gone, reported %d times", i, gone, newly, want)
 		}
 	}
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -118,17 +115,15 @@ func fingerprint(t catalog.Table, files []catalog.File) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// localFiles maps file keys to local paths, skipping files that are gone
-// (a view over a missing file would fail every query).
+// localFiles maps file keys to local paths.
 func (e *Engine) localFiles(t catalog.Table, files []catalog.File) view {
 	v := view{table: t, eventTime: sinkLayout(t)}
 	for _, f := range files {
+		// Whether the file is still there is checked per query, for the
+		// files the query reads (localPaths).
 		p, _ := e.store.LocalPath(f.Key)
 		if e.cache != nil {
 			p = ""
-		} else if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			e.logger.Warn("catalogued file is missing; leaving it out of the view", "table", t.Name, "key", f.Key)
-			continue
 		}
 		kvs := map[string]string{}
 		for _, kv := range lake.HivePartitions(f.Key) {
@@ -198,12 +193,11 @@ func (e *Engine) ensureFullViews(ctx context.Context) error {
 		if v.full {
 			continue
 		}
-		paths := make([]string, len(v.files))
-		for i, f := range v.files {
-			paths[i] = f.path
+		files, paths, _, err := e.localPaths(ctx, name, v.files)
+		if err != nil {
+			return err
 		}
-		paths = e.stamps.paths(paths)
-		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, v.files, paths))
+		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths))
 		if err != nil {
 			return err
 		}
