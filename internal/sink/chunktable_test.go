@@ -341,3 +341,16 @@ func checkSameChunks(t *testing.T, got, want format.RowGroup) {
 		}
 	}
 }
+
+// BenchmarkTradeTableDecode decodes b.N trade records into rows, as
+// predecode does.
+func BenchmarkTradeTableDecode(b *testing.B) {
+	recs := benchTradeRecords(100_000)
+	tb := newTradeTable(newEncoder())
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := tb.decode(recs[i%len(recs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -14,10 +14,10 @@ import (
 type strDict struct {
 	ids  map[string]uint32
 	strs []string
-	// The last string seen in each of 64 slots, by its data pointer: the
+	// The last string seen in each of 256 slots, by its data pointer: the
 	// decoder interns strings, so a repeated string is the same pointer and
 	// most lookups end here, without hashing.
-	last [64]dictSlot
+	last [256]dictSlot
 }
 
 // dictSlot is one entry of strDict's cache.
@@ -31,7 +31,9 @@ func newStrDict() *strDict { return &strDict{ids: make(map[string]uint32)} }
 
 // id returns the id of s, numbering it on first sight.
 func (d *strDict) id(s string) uint32 {
-	slot := &d.last[(uintptr(unsafe.Pointer(unsafe.StringData(s)))>>3)&63]
+	// Multiplying spreads the pointer's bits: allocations of short strings
+	// share their low bits.
+	slot := &d.last[(uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))*0x9e3779b97f4a7c15)>>56]
 	if slot.ok && slot.s == s {
 		return slot.id
 	}
@@ -69,7 +71,7 @@ func (d *strDict) ranks() []uint32 {
 func (d *strDict) clear() {
 	clear(d.ids)
 	d.strs = d.strs[:0]
-	d.last = [64]dictSlot{}
+	d.last = [256]dictSlot{}
 }
 
 // listDict numbers the distinct string lists of one table (the conditions

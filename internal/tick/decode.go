@@ -13,9 +13,9 @@ import (
 // concurrent use.
 type Decoder struct {
 	strs map[string]string
-	last [64]string // the last string interned in each of 64 slots, by a cheap hash
-	tmp  []string   // scratch for one list
-	slab []string   // backing store the decoded lists are cut from
+	last [256]string // the last string interned in each of 256 slots, by a cheap hash
+	tmp  []string    // scratch for one list
+	slab []string    // backing store the decoded lists are cut from
 	// The wire bytes of the last list decoded and the list: consecutive
 	// trades mostly carry the same conditions, and the same bytes decode to
 	// the same list, which is then shared.
@@ -152,11 +152,11 @@ func (d *Decoder) object(b []byte, field func(s *scan, key []byte) bool) bool {
 
 // intern returns a string equal to b, shared when it was seen before.
 func (d *Decoder) intern(b []byte) string {
-	h := len(b)
+	h := uint64(len(b))
 	if len(b) > 0 {
-		h = h*31 + int(b[0])*7 + int(b[len(b)-1])
+		h |= uint64(b[0])<<8 | uint64(b[len(b)/2])<<16 | uint64(b[len(b)-1])<<24
 	}
-	slot := &d.last[h&(len(d.last)-1)]
+	slot := &d.last[(h*0x9e3779b97f4a7c15)>>(64-8)] // 256 slots: the top 8 bits of a multiplicative hash
 	if *slot == string(b) {
 		return *slot
 	}
@@ -207,18 +207,19 @@ func (s *scan) raw() ([]byte, bool) {
 	if !s.eat('"') {
 		return nil, false
 	}
-	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	b, i := s.b, s.i // locals: the loop keeps them in registers
+	start := i
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
 		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
+			s.i = i + 1
+			return b[start:i], true
 		case c == '\\' || c < 0x20 || c >= 0x80:
+			s.i = i
 			return nil, false // escapes, control bytes and non-ASCII (UTF-8 checks) go the slow way
 		}
-		s.i++
 	}
+	s.i = i
 	return nil, false
 }
 
@@ -291,16 +292,18 @@ func (d *Decoder) list() []string {
 // number returns the bytes of a JSON number made of the characters numbers
 // use; the parse functions check the rest.
 func (s *scan) number() []byte {
-	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
+	b, i := s.b, s.i
+	start := i
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
 		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
-			s.i++
 		default:
-			return s.b[start:s.i]
+			s.i = i
+			return b[start:i]
 		}
 	}
-	return s.b[start:s.i]
+	s.i = i
+	return b[start:i]
 }
 
 // int parses a plain JSON integer: optional minus, no leading zeros, at
@@ -308,20 +311,22 @@ func (s *scan) number() []byte {
 // right after it (a fraction, an exponent) means "not a plain integer".
 func (s *scan) int(dst *int64) bool {
 	neg := s.eat('-')
-	start := s.i
+	b, i := s.b, s.i // locals: the loop keeps them in registers
+	start := i
 	var v uint64 // 19 digits fit
-	for ; s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9'; s.i++ {
-		if s.i-start == 19 {
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if i-start == 19 {
 			return false // overflowing: the slow way decides
 		}
-		v = v*10 + uint64(s.b[s.i]-'0')
+		v = v*10 + uint64(b[i]-'0')
 	}
-	n := s.i - start
-	if n == 0 || (s.b[start] == '0' && n > 1) || v > 1<<63-1 {
+	s.i = i
+	n := i - start
+	if n == 0 || (b[start] == '0' && n > 1) || v > 1<<63-1 {
 		return false
 	}
-	if s.i < len(s.b) {
-		switch s.b[s.i] {
+	if i < len(b) {
+		switch b[i] {
 		case '.', 'e', 'E', '+', '-':
 			return false
 		}
