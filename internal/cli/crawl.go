@@ -83,6 +83,9 @@ func printReport(w io.Writer, r crawler.Report) {
 	fmt.Fprintf(w, "%s %d tables: %d files seen, %d new, %d skipped, %d missing, %d removed, %d errors in %s\n",
 		verb, r.Tables, r.FilesSeen, r.FilesNew, r.FilesSkipped, r.FilesMissing, r.FilesRemoved, len(r.Errors),
 		r.Duration.Round(time.Millisecond))
+	if r.FilesSchemaIDs > 0 {
+		fmt.Fprintf(w, "  schema ids: %d files registered by an older ticklake read once more to record their schema\n", r.FilesSchemaIDs)
+	}
 	for _, ch := range r.Changes {
 		fmt.Fprintf(w, "  schema: %s\n", ch)
 	}
