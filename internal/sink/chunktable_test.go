@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -184,6 +185,10 @@ func checkSameFile[R any](t *testing.T, got, want []byte, same func(a, b R) bool
 	if g, w := gf.Schema().String(), wf.Schema().String(); g != w {
 		t.Errorf("schema\n%s\nwant\n%s", g, w)
 	}
+	// The crawler identifies a file's schema by these bytes.
+	if g, w := marshalSchema(t, gf), marshalSchema(t, wf); !bytes.Equal(g, w) {
+		t.Errorf("schema elements encode as %x, want %x", g, w)
+	}
 	if g, w := len(gf.RowGroups()), len(wf.RowGroups()); g != w {
 		t.Errorf("%d row groups, want %d", g, w)
 	}
@@ -207,6 +212,16 @@ func checkSameFile[R any](t *testing.T, got, want []byte, same func(a, b R) bool
 	if !slices.EqualFunc(gr, wr, same) {
 		t.Errorf("rows differ from the row table's")
 	}
+}
+
+// marshalSchema is the thrift encoding of f's schema elements.
+func marshalSchema(t *testing.T, f *parquet.File) []byte {
+	t.Helper()
+	b, err := thrift.Marshal(new(thrift.CompactProtocol), f.Metadata().Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func openTestParquet(t *testing.T, data []byte) *parquet.File {
