@@ -87,6 +87,11 @@ func (c *Cluster) serverProperties(id int) string {
 		"num.network.threads":          "2",
 		"num.io.threads":               "2",
 		"background.threads":           "2",
+		// The log cleaner allocates its dedupe buffer (128 MiB by default)
+		// on the heap at startup: with a small heap that is an
+		// OutOfMemoryError now and then. The suite's compacted topics
+		// (consumer offsets) are tiny.
+		"log.cleaner.dedupe.buffer.size": fmt.Sprint(8 << 20),
 	}
 	if c.opts.SCRAM != nil {
 		p["listeners"] += fmt.Sprintf(",SASL_SSL://127.0.0.1:%d", n.ports.secure)
