@@ -12,16 +12,16 @@ import (
 // a short linger so real-time runs stay fresh, and a bounded buffer so a slow
 // broker slows the loop down (Produce blocks) instead of growing memory.
 //
-// The buffer is kept small on purpose: every record is touched again when
-// its batch is encoded and when it is acknowledged, and with 200,000 records
-// in flight (about 90 MB) each touch missed the cache. 5,000 records (about
-// 1 MB of values, a few milliseconds at full speed, still several batches in
-// flight) cut the client's CPU per record by a fifth on the embedded broker
-// (docs/benchmarks.md, "Producer and simulator").
+// The buffer is bounded well below kgo's default: every record is touched
+// again when its batch is encoded and when it is acknowledged, and with
+// 200,000 records in flight (about 90 MB) each touch missed the cache. But
+// too small a buffer starves the pipeline on an idle machine: at 5,000 the
+// producer made 390-420k records/s there, at 20,000 555-640k, at 200,000
+// 500-570k (docs/benchmarks.md, "Producer and simulator").
 const (
 	producerLinger     = 5 * time.Millisecond
 	producerBatchBytes = 1 << 20
-	maxBufferedRecords = 5_000
+	maxBufferedRecords = 20_000
 	maxBufferedBytes   = 128 << 20
 	DefaultCompression = "lz4"
 	compressionChoices = "lz4, zstd, snappy, gzip or none"
