@@ -48,9 +48,11 @@ func (s *Sink) refuse(pb *partBuf, r *kgo.Record, reason string, duplicate bool)
 	s.log.Debug("sink: bad record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
 }
 
-// newBadRecord describes why r was refused.
+// newBadRecord describes why r was refused. It copies r's value: the
+// record's memory is recycled after its poll (recordPool), while the bad
+// record waits for its range's flush.
 func newBadRecord(r *kgo.Record, reason string) badRecord {
-	return badRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Reason: reason, Raw: r.Value}
+	return badRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Reason: reason, Raw: bytes.Clone(r.Value)}
 }
 
 // encodeBadRecords renders bad records as JSON Lines.

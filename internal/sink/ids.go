@@ -69,15 +69,32 @@ func (s *Sink) adjust(ctx context.Context, offsets map[string]map[int32]kgo.Offs
 	return offsets, nil
 }
 
-// producedAt reads the record's produce-time header.
+// producedAt reads the record's produce-time header. It runs for every
+// record: the common shape (1-18 plain digits) is parsed by hand, anything
+// else by strconv, with the same result.
 func producedAt(r *kgo.Record) (int64, bool) {
 	for _, h := range r.Headers {
 		if h.Key == tick.HeaderProducedAt {
-			ns, err := strconv.ParseInt(string(h.Value), 10, 64)
-			return ns, err == nil
+			return parseDecimal(h.Value)
 		}
 	}
 	return 0, false
+}
+
+// parseDecimal parses a decimal int64 as strconv.ParseInt(s, 10, 64) does,
+// without allocating.
+func parseDecimal(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow
+		return parseInt(b)
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return parseInt(b) // a sign, or not a number
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // writerName names this sink in its markers.

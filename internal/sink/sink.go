@@ -72,7 +72,8 @@ type Sink struct {
 	backoff time.Duration      // owned by the loop: the wait before the next retry
 	paused  bool               // owned by the loop: fetching paused (backpressure)
 	fresh   *freshness
-	enc     *encoder // shared by the tables: codec and row pools
+	enc     *encoder    // shared by the tables: codec and row pools
+	pool    *recordPool // fetched records' memory, recycled after each poll
 
 	mu        sync.Mutex // the loop and the group callbacks share the state below
 	bufs      map[partKey]*partBuf
@@ -130,6 +131,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		seeks:    make(map[partKey]int64),
 		fresh:    newFreshness(),
 		enc:      newEncoder(),
+		pool:     &recordPool{},
 		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
 	}
 	// The heartbeat goes first so that clientOpts may set their own.
@@ -153,6 +155,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		kgo.FetchMaxBytes(fetchMaxBytes(cfg)),
 		kgo.FetchMaxPartitionBytes(max(fetchMaxBytes(cfg)/4, 1<<20)),
 		kgo.SessionTimeout(cfg.SessionTimeout),
+		kgo.WithPools(s.pool),
 	)
 	if cfg.InstanceID != "" {
 		s.clientOpts = append(s.clientOpts, kgo.InstanceID(cfg.InstanceID))
@@ -281,6 +284,7 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	for _, t := range ahead {
 		t.release()
 	}
+	recycle(fetches) // nothing buffered points into the poll's records
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
