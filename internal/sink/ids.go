@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 
@@ -82,19 +83,22 @@ func producedAt(r *kgo.Record) (int64, bool) {
 }
 
 // parseDecimal parses a decimal int64 as strconv.ParseInt(s, 10, 64) does,
-// without allocating.
+// without allocating. Produce times have 19 digits.
 func parseDecimal(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow
+	if len(b) == 0 || len(b) > 19 { // 19 digits cannot overflow a uint64
 		return parseInt(b)
 	}
-	var n int64
+	var n uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return parseInt(b) // a sign, or not a number
 		}
-		n = n*10 + int64(c-'0')
+		n = n*10 + uint64(c-'0')
 	}
-	return n, true
+	if n > math.MaxInt64 {
+		return parseInt(b) // out of range
+	}
+	return int64(n), true
 }
 
 // writerName names this sink in its markers.

@@ -17,6 +17,8 @@ func TestParseDecimalMatchesStrconv(t *testing.T) {
 		{"produce time", "1795651200123456789"},
 		{"18 digits", "999999999999999999"},
 		{"max int64", "9223372036854775807"},
+		{"19 digits over int64", "9999999999999999999"},
+		{"20 digits", "10000000000000000000"},
 		{"overflow", "9223372036854775808"},
 		{"zero", "0"},
 		{"leading zeros", "000123"},
