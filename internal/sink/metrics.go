@@ -22,11 +22,12 @@ type metrics struct {
 	retries    prometheus.Counter
 	buffered   prometheus.Gauge
 	flush      prometheus.Histogram
-	freshness  prometheus.Histogram
+	freshness  prometheus.Collector // the sink's freshness histogram
 }
 
-// newMetrics builds the series and registers them on reg unless it is nil.
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+// newMetrics builds the series and registers them on reg unless it is nil;
+// fresh serves ticklake_sink_freshness_seconds.
+func newMetrics(reg prometheus.Registerer, fresh *freshness) (*metrics, error) {
 	counter := func(name, help string) *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"topic"})
 	}
@@ -63,11 +64,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time to write and commit one flush.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
 		}),
-		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "ticklake_sink_freshness_seconds",
-			Help:    "Wall-clock time from a record being produced to its file being in the lake.",
-			Buckets: prometheus.ExponentialBuckets(0.01, 1.5, 24),
-		}),
+		freshness: fresh,
 	}
 	if reg == nil {
 		return m, nil

@@ -114,7 +114,8 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	met, err := newMetrics(reg)
+	fresh := newFreshness()
+	met, err := newMetrics(reg, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		skipped:  make(map[string]bool),
 		chains:   make(map[partKey]chain),
 		seeks:    make(map[partKey]int64),
-		fresh:    newFreshness(),
+		fresh:    fresh,
 		enc:      newEncoder(),
 		pool:     &recordPool{},
 		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
