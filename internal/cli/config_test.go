@@ -94,6 +94,7 @@ func TestMainBadInputIsOneLine(t *testing.T) {
 		{"bad speed", []string{"up", "--speed", "fast"}, `invalid --speed "fast"`},
 		{"bad format", []string{"query", "--format", "xml", "SELECT 1"}, `invalid --format "xml"`},
 		{"produce without brokers", []string{"produce"}, "--brokers is required"},
+		{"negative linger", []string{"produce", "--brokers", "127.0.0.1:1", "--linger", "-1s"}, "--linger -1s: use a duration from 0 to 1m"},
 		{"missing catalog", []string{"tables", "--catalog", "/nonexistent/dir/catalog.db"}, "catalog"},
 		{"unknown command", []string{"upp"}, "unknown command"},
 	}

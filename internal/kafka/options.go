@@ -19,7 +19,11 @@ import (
 // producer made 390-420k records/s there, at 20,000 555-640k, at 200,000
 // 500-570k (docs/benchmarks.md, "Producer and simulator").
 const (
-	producerLinger     = 5 * time.Millisecond
+	// DefaultLinger is how long a batch waits for more records; `produce
+	// --linger` changes it (a longer linger makes bigger batches, which
+	// spares a real broker's CPU at full speed).
+	DefaultLinger      = 5 * time.Millisecond
+	producerLinger     = DefaultLinger
 	producerBatchBytes = 1 << 20
 	maxBufferedRecords = 20_000
 	maxBufferedBytes   = 128 << 20
