@@ -3,7 +3,8 @@
 # producer benchmark (org.apache.kafka.tools.ProducerPerformance, from the jars
 # scripts/test-deps.sh resolves) on the same single-node Kafka 4.4 broker
 # (KRaft, started here), with the same record values, acks=all, idempotence,
-# lz4, 5 ms linger and 1 MiB batches. Usage: bench/kafka/perf.sh [RECORDS]
+# lz4, the same linger (LINGER_MS, default 5) and 1 MiB batches. Usage:
+# [LINGER_MS=25] bench/kafka/perf.sh [RECORDS]
 # (default 2000000). Needs bin/ticklake (make build), Java 17 and
 # TICKLAKE_TEST_KAFKA_LIB (eval "$(scripts/test-deps.sh)").
 # ProducerPerformance sends values without keys (sticky partitioning) into one
@@ -11,6 +12,7 @@
 set -euo pipefail
 export LOAD="$(cut -d" " -f1 /proc/loadavg)"
 n=${1:-2000000}
+linger=${LINGER_MS:-5}
 bin=${TICKLAKE_BIN:-bin/ticklake}
 lib=${TICKLAKE_TEST_KAFKA_LIB:?run eval "\$(scripts/test-deps.sh)" first}
 port=${BENCH_PORT:-19192}
@@ -53,14 +55,14 @@ cpu() { awk '{ s += $1 + $2 } END { print s }' "$@"; }
 
 b0=$(broker_cpu); t0=$(now)
 /usr/bin/time -f "%U %S" -o "$dir/cpu.ticklake" \
-  "$bin" produce "${common[@]}" --brokers 127.0.0.1:$port --partitions 3 --compression lz4 >/dev/null
+  "$bin" produce "${common[@]}" --brokers 127.0.0.1:$port --partitions 3 --compression lz4 --linger "${linger}ms" >/dev/null
 t1=$(now); b1=$(broker_cpu)
 b2=$(broker_cpu); t2=$(now)
 /usr/bin/time -f "%U %S" -o "$dir/cpu.java" \
   java -Xmx1g -cp "$lib/*" -Dlog4j2.configurationFile="$dir/log4j2.properties" org.apache.kafka.tools.ProducerPerformance \
   --topic perf --num-records "$n" --throughput -1 --payload-file "$dir/values.txt" \
   --producer-props bootstrap.servers=127.0.0.1:$port acks=all enable.idempotence=true compression.type=lz4 \
-  linger.ms=5 batch.size=1048576 buffer.memory=134217728 >"$dir/java.out"
+  linger.ms="$linger" batch.size=1048576 buffer.memory=134217728 >"$dir/java.out"
 t3=$(now); b3=$(broker_cpu)
 tail -1 "$dir/java.out"
 awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
