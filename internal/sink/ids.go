@@ -17,36 +17,19 @@ import (
 // every marker and file so that a recreated topic or another cluster is never
 // taken for this one. A topic that does not exist yet is identified when it
 // is assigned.
-// The caller holds s.mu.
 func (s *Sink) identify(ctx context.Context, topics ...string) error {
-	md, err := s.metadata(ctx, s.client, topics...)
-	if err != nil {
-		return err
-	}
-	s.learn(md)
-	return nil
-}
-
-// metadata asks the cluster for its id and the topics' ids. It takes no
-// lock: Run calls it while the group may already be joining, and the
-// group's callbacks take s.mu.
-func (s *Sink) metadata(ctx context.Context, cl *kgo.Client, topics ...string) (kadm.Metadata, error) {
-	adm := kadm.NewClient(cl) // not closed: that would close cl
+	adm := kadm.NewClient(s.client) // not closed: that would close s.client
 	md, err := adm.Metadata(ctx, topics...)
 	if err != nil {
-		return kadm.Metadata{}, fmt.Errorf("sink: reading Kafka metadata: %w", err)
+		return fmt.Errorf("sink: reading Kafka metadata: %w", err)
 	}
-	return md, nil
-}
-
-// learn keeps the ids md names; the caller holds s.mu.
-func (s *Sink) learn(md kadm.Metadata) {
 	s.claims.clusterID = md.Cluster
 	for _, td := range md.Topics {
 		if td.Err == nil && td.ID != (kadm.TopicID{}) {
 			s.claims.topicIDs[td.Topic] = td.ID.String()
 		}
 	}
+	return nil
 }
 
 // adjust resolves each newly assigned partition's claim chain and starts

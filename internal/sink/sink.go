@@ -172,10 +172,8 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 		return errors.New("sink: Run called twice; make a new Sink with New")
 	}
 	defer close(s.done)
-	// The group callbacks (adjust) use s.client under s.mu, and may run
-	// before NewClient returns: hold s.mu until it is set. The ids are
-	// asked for without the lock (a callback waiting for it must not hold
-	// up the client), and adjust asks for them itself if it comes first.
+	// The group callbacks (adjust) use s.client and the ids under s.mu, and
+	// may run before NewClient returns: hold s.mu until both are set.
 	s.mu.Lock()
 	cl, err := kgo.NewClient(s.clientOpts...)
 	if err != nil {
@@ -183,18 +181,12 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("sink: creating the Kafka client: %w", err)
 	}
 	s.client = cl
+	err = s.identify(ctx, s.cfg.Topics...)
 	s.mu.Unlock()
-	md, err := s.metadata(ctx, cl, s.cfg.Topics...)
 	if err != nil {
 		cl.Close()
-		if ctx.Err() != nil {
-			return nil // stopped before it began: nothing consumed, nothing to write
-		}
 		return err
 	}
-	s.mu.Lock()
-	s.learn(md)
-	s.mu.Unlock()
 	defer func() { err = errors.Join(err, s.shutdown(ctx)) }()
 	if s.cfg.Drain {
 		s.drains = append(s.drains, newDrainRequest(ctx))
