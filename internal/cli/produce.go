@@ -127,11 +127,13 @@ func newProduceCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if sf.start == "" {
-					warnLive(e.stderr, scfg.Start, pcfg.Speed)
-				}
 				topics = []string{pcfg.TopicTrades, pcfg.TopicQuotes}
-				run = func(ctx context.Context, p *kafka.Producer) error { return p.Run(ctx, s) }
+				run = func(ctx context.Context, p *kafka.Producer) error {
+					if sf.start == "" { // said once the destination is open, not before a flag error
+						warnLive(e.stderr, scfg.Start, pcfg.Speed)
+					}
+					return p.Run(ctx, s)
+				}
 			}
 			return produce(cmd.Context(), e, &kf, &pf, pcfg, topics, run)
 		},
