@@ -56,8 +56,19 @@ func TestZombieCannotDuplicate(t *testing.T) {
 		// The zombie holds a few seconds of records in memory when frozen.
 		zombie := startSink(t, tc, l, "zombie", "--flush-interval", "3s", "--flush-rows", "1000000")
 		progress(t, l.store, 4, 30*time.Second)
+		joined := time.Now()
 		live := startSink(t, tc, l, "live")
-		progress(t, l.store, 4, 30*time.Second)
+		// Freeze the zombie only once the group has settled with both: a
+		// member frozen in the middle of a cooperative rebalance holds the
+		// group for the whole rebalance timeout (a minute), not a session.
+		waitMarkers(t, l.store, joined, "the live sink to claim a range", 60*time.Second, func(ms []markerInfo) bool {
+			for _, m := range ms {
+				if m.Writer == "live" {
+					return true
+				}
+			}
+			return false
+		})
 		zombie.freeze()
 		frozen := time.Now()
 		// The group gives the frozen sink's partitions to the live one once
