@@ -3,22 +3,22 @@ package sink
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/ticklake/ticklake/internal/tick"
 )
 
 // identify learns the Kafka cluster id and the ids of topics, which go into
 // every marker and file so that a recreated topic or another cluster is never
 // taken for this one. A topic that does not exist yet is identified when it
-// is assigned.
+// is assigned. It asks through s.meta, a client outside the consumer group,
+// so that the group's callbacks (adjust) may call it without waiting on the
+// group client they are called from. The caller holds s.mu, or no group
+// client exists yet.
 func (s *Sink) identify(ctx context.Context, topics ...string) error {
-	adm := kadm.NewClient(s.client) // not closed: that would close s.client
+	adm := kadm.NewClient(s.meta) // not closed: that would close s.meta
 	md, err := adm.Metadata(ctx, topics...)
 	if err != nil {
 		return fmt.Errorf("sink: reading Kafka metadata: %w", err)
@@ -68,37 +68,6 @@ func (s *Sink) adjust(ctx context.Context, offsets map[string]map[int32]kgo.Offs
 		}
 	}
 	return offsets, nil
-}
-
-// producedAt reads the record's produce-time header. It runs for every
-// record: the common shape (1-18 plain digits) is parsed by hand, anything
-// else by strconv, with the same result.
-func producedAt(r *kgo.Record) (int64, bool) {
-	for _, h := range r.Headers {
-		if h.Key == tick.HeaderProducedAt {
-			return parseDecimal(h.Value)
-		}
-	}
-	return 0, false
-}
-
-// parseDecimal parses a decimal int64 as strconv.ParseInt(s, 10, 64) does,
-// without allocating. Produce times have 19 digits.
-func parseDecimal(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 19 { // 19 digits cannot overflow a uint64
-		return parseInt(b)
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return parseInt(b) // a sign, or not a number
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	if n > math.MaxInt64 {
-		return parseInt(b) // out of range
-	}
-	return int64(n), true
 }
 
 // writerName names this sink in its markers.

@@ -61,10 +61,12 @@ type Sink struct {
 	store      lake.Store
 	log        *slog.Logger
 	met        *metrics
-	clientOpts []kgo.Opt
+	clientOpts []kgo.Opt // the group client's: baseOpts plus the group's
+	baseOpts   []kgo.Opt // the caller's: brokers, security and the like
 
 	started atomic.Bool
 	client  *kgo.Client        // set by Run before the loop starts
+	meta    *kgo.Client        // outside the group, for metadata; set by Run first
 	drainCh chan *drainRequest // Drain → loop
 	done    chan struct{}      // closed when Run returns
 	drains  []*drainRequest    // owned by the loop
@@ -135,6 +137,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		pool:     &recordPool{},
 		claims:   &claims{store: store, writer: writerName(cfg.Writer), topicIDs: make(map[string]string)},
 	}
+	s.baseOpts = clientOpts
 	// The heartbeat goes first so that clientOpts may set their own.
 	s.clientOpts = append(append([]kgo.Opt{kgo.HeartbeatInterval(heartbeatInterval(cfg.SessionTimeout))}, clientOpts...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -172,21 +175,33 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 		return errors.New("sink: Run called twice; make a new Sink with New")
 	}
 	defer close(s.done)
-	// The group callbacks (adjust) use s.client and the ids under s.mu, and
-	// may run before NewClient returns: hold s.mu until both are set.
+	// The ids are learnt through a client of their own before the group
+	// client exists: no group callback can be waiting on s.mu meanwhile,
+	// and adjust, which asks for a new topic's ids, never asks through the
+	// client it is called from.
+	meta, err := kgo.NewClient(s.baseOpts...)
+	if err != nil {
+		return fmt.Errorf("sink: creating the Kafka client: %w", err)
+	}
+	s.meta = meta
+	if err := s.identify(ctx, s.cfg.Topics...); err != nil {
+		meta.Close()
+		if ctx.Err() != nil {
+			return nil // stopped before it began: nothing consumed, nothing to write
+		}
+		return err
+	}
+	// The group callbacks use s.client under s.mu and may run before
+	// NewClient returns: hold s.mu until it is set.
 	s.mu.Lock()
 	cl, err := kgo.NewClient(s.clientOpts...)
 	if err != nil {
 		s.mu.Unlock()
+		meta.Close()
 		return fmt.Errorf("sink: creating the Kafka client: %w", err)
 	}
 	s.client = cl
-	err = s.identify(ctx, s.cfg.Topics...)
 	s.mu.Unlock()
-	if err != nil {
-		cl.Close()
-		return err
-	}
 	defer func() { err = errors.Join(err, s.shutdown(ctx)) }()
 	if s.cfg.Drain {
 		s.drains = append(s.drains, newDrainRequest(ctx))
@@ -207,6 +222,7 @@ func (s *Sink) shutdown(ctx context.Context) error {
 		d.finish(errors.New("sink: stopped before the drain finished"))
 	}
 	s.client.CloseAllowingRebalance()
+	s.meta.Close()
 	if err != nil {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
