@@ -64,8 +64,9 @@ type chunkHour[V any] struct {
 // newChunkTable returns a table of R rows with fresh dictionaries; the
 // caller sets decode, key, cols and gather.
 func newChunkTable[V, R any](enc *encoder) *chunkTable[V, R] {
+	strs := newStrDict()
 	return &chunkTable[V, R]{
-		enc: enc, strs: newStrDict(), lists: newListDict(),
+		enc: enc, strs: strs, lists: newListDict(strs),
 		columns: columnsJSON(parquet.SchemaOf(new(R))), sorting: bySymbolTs(),
 		hours: make(map[lake.Partition]*chunkHour[V]),
 	}
@@ -182,4 +183,20 @@ func (h *chunkHour[V]) free(enc *encoder) {
 		putChunk(enc, c)
 	}
 	h.chunks, h.n = nil, 0
+}
+
+// detach hands over the buffered rows as a table of their own, with frozen
+// views of the dictionaries, and leaves t empty with its dictionaries and
+// the rows decoded ahead: the range can be encoded on another goroutine
+// while t buffers the next one. The detached table only encodes and
+// resets; it never adds.
+func (t *chunkTable[V, R]) detach() table {
+	strs := t.strs.frozen()
+	d := *t
+	d.strs, d.lists = strs, t.lists.frozen(strs)
+	d.ahead = ahead[V]{}
+	d.decode = nil
+	t.hours = make(map[lake.Partition]*chunkHour[V])
+	t.n, t.last = 0, nil
+	return &d
 }

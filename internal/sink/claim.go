@@ -95,6 +95,13 @@ type claims struct {
 // claim creates the marker of m, or returns errClaimLost.
 func (c *claims) claim(ctx context.Context, topic string, part int32, m marker) error {
 	m.ClusterID, m.TopicID, m.Writer = c.clusterID, c.topicIDs[topic], c.writer
+	return c.create(ctx, topic, part, m)
+}
+
+// create creates the marker m as it is, its ids and writer filled in, or
+// returns errClaimLost. It reads nothing the sink's lock guards, so a
+// flight may call it.
+func (c *claims) create(ctx context.Context, topic string, part int32, m marker) error {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encoding the marker: %w", err)
@@ -110,9 +117,10 @@ func (c *claims) claim(ctx context.Context, topic string, part int32, m marker) 
 }
 
 // advance moves the partition's pointer past the range m, once every range
-// up to it has its files.
+// up to it has its files. The head carries m's ids (a claimed marker's,
+// the current ones), so that a flight need not read the sink's.
 func (c *claims) advance(ctx context.Context, topic string, part int32, m marker) error {
-	body, _ := json.Marshal(head{Next: m.To, Last: &m.From, ClusterID: c.clusterID, TopicID: c.topicIDs[topic]}) // ints and strings always marshal
+	body, _ := json.Marshal(head{Next: m.To, Last: &m.From, ClusterID: m.ClusterID, TopicID: m.TopicID}) // ints and strings always marshal
 	if err := c.store.Put(ctx, HeadKey(topic, part), body); err != nil {
 		return fmt.Errorf("moving the head of %s partition %d: %w", topic, part, err)
 	}

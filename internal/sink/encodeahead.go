@@ -19,10 +19,20 @@ type encodedRange struct {
 func (s *Sink) encodeNext(pb *partBuf) *encodedRange {
 	m := pb.claimed
 	if m == nil {
-		m = &marker{From: pb.from, To: pb.to, Time: time.Now().UTC().Truncate(time.Microsecond)}
+		m = s.newMarker(pb)
 	}
 	files, err := s.encodeRange(pb, *m)
 	return &encodedRange{m: m, files: files, err: err}
+}
+
+// newMarker is the claim of pb's range as it stands, with the ids of this
+// cluster and topic: every row's _ingest_time is its Time. The caller holds
+// s.mu.
+func (s *Sink) newMarker(pb *partBuf) *marker {
+	return &marker{
+		From: pb.from, To: pb.to, Time: time.Now().UTC().Truncate(time.Microsecond),
+		ClusterID: s.claims.clusterID, TopicID: s.claims.topicIDs[pb.topic], Writer: s.claims.writer,
+	}
 }
 
 // encodeRanges encodes the ranges a flush of bufs writes on every core at
@@ -34,7 +44,7 @@ func (s *Sink) encodeNext(pb *partBuf) *encodedRange {
 func (s *Sink) encodeRanges(bufs []*partBuf) []*encodedRange {
 	var todo []int
 	for i, pb := range bufs {
-		if !pb.replaying() && pb.held() {
+		if pb.writable() {
 			todo = append(todo, i)
 		}
 	}

@@ -38,15 +38,21 @@ type rangeFile struct {
 }
 
 // flush writes the flush range of every buffer, then commits the offsets
-// whose files are all in the lake. A range being reproduced waits for its
-// last record. The caller holds s.mu.
+// whose files are all in the lake. The partitions' flights land first (a
+// parked one is retried); a range being reproduced waits for its last
+// record. The caller holds s.mu.
 func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	start := time.Now()
+	var errs []error
+	for _, pb := range bufs {
+		if pb.flight != nil {
+			errs = append(errs, s.settle(ctx, pb)) // a range still parked keeps the next one waiting
+		}
+	}
 	pre := s.encodeRanges(bufs)
 	var toCommit []*partBuf
-	var errs []error
 	for i, pb := range bufs {
-		if !pb.replaying() && pb.held() {
+		if pb.writable() {
 			if err := s.writeRange(ctx, pb, pre[i]); err != nil {
 				errs = append(errs, err)
 				continue
@@ -128,6 +134,19 @@ func (s *Sink) replayRange(ctx context.Context, pb *partBuf) error {
 // finishRange stores a claimed range's files, moves the partition's head and
 // empties the buffer.
 func (s *Sink) finishRange(ctx context.Context, pb *partBuf, m marker, files []rangeFile) error {
+	written, err := s.storeRange(ctx, pb.partKey, m, files)
+	if err != nil {
+		return err
+	}
+	s.account(pb, written)
+	pb.clear()
+	return nil
+}
+
+// storeRange stores a claimed range's files and moves the partition's head,
+// returning the data files. It reads nothing the sink's lock guards, so a
+// flight may call it.
+func (s *Sink) storeRange(ctx context.Context, pk partKey, m marker, files []rangeFile) ([]File, error) {
 	var written []File
 	for _, f := range files {
 		err := s.store.Create(ctx, f.key, f.data)
@@ -136,28 +155,27 @@ func (s *Sink) finishRange(ctx context.Context, pb *partBuf, m marker, files []r
 			s.log.Debug("sink: file already in the lake; keeping it", "key", f.key)
 		case err != nil:
 			s.met.errors.WithLabelValues("write").Inc()
-			return &writeError{fmt.Errorf("sink: writing %s: %w", f.key, err)}
+			return nil, &writeError{fmt.Errorf("sink: writing %s: %w", f.key, err)}
 		}
 		if f.file != nil {
 			written = append(written, *f.file)
 		}
 	}
-	if err := s.claims.advance(ctx, pb.topic, pb.part, m); err != nil {
+	if err := s.claims.advance(ctx, pk.topic, pk.part, m); err != nil {
 		s.met.errors.WithLabelValues("head").Inc()
 		s.log.Warn("sink: moving the chain head failed; the next owner reads more markers", "err", err)
 	}
-	s.account(pb, written)
-	pb.clear()
-	return nil
+	return written, nil
 }
 
 // encodeRange builds the objects of one range, named and encoded from the
-// range and its marker time alone.
+// range and its marker (its time and ids) alone. It reads nothing the
+// sink's lock guards but pb, so a flight may call it with a detached range.
 func (s *Sink) encodeRange(pb *partBuf, m marker) ([]rangeFile, error) {
 	var files []rangeFile
 	if pb.table != nil && pb.table.rows() > 0 {
 		extra := map[string]string{
-			MetaClusterID: s.claims.clusterID, MetaTopicID: s.claims.topicIDs[pb.topic],
+			MetaClusterID: m.ClusterID, MetaTopicID: m.TopicID,
 			MetaRangeFrom: strconv.FormatInt(m.From, 10), MetaRangeTo: strconv.FormatInt(m.To, 10),
 		}
 		encoded, err := pb.table.encode(pb.topic, pb.part, m.Time, extra)

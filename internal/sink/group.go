@@ -32,8 +32,9 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	defer cancel()
 	s.mu.Lock()
 	bufs := s.release(revoked)
-	err := s.flush(fctx, bufs)
+	err := s.flush(fctx, bufs) // their flights land first
 	for _, pb := range bufs {
+		s.ground(pb)           // a flight left parked
 		s.buffered -= pb.bytes // what a failed flush left: the next owner replays it
 	}
 	s.mu.Unlock()
@@ -48,6 +49,8 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 
 // onLost drops the buffers of partitions that already belong to another
 // member: committing for them could skip records the new owner has not seen.
+// Their flights are waited for: a flight that won its claim wrote its files,
+// one that lost it wrote nothing.
 func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	if len(lost) == 0 {
 		return // a failed join: nothing was held
@@ -56,6 +59,7 @@ func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32)
 	defer s.mu.Unlock()
 	var rows int
 	for _, pb := range s.release(lost) {
+		s.ground(pb) // its flight may still claim: the claim decides, never a commit
 		s.buffered -= pb.bytes
 		if pb.table != nil {
 			rows += pb.table.rows()

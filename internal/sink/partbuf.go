@@ -19,6 +19,7 @@ type partBuf struct {
 	produced  []int64     // produce times (Unix ns) of the buffered records
 	pending   []marker    // claimed ranges to reproduce before claiming anew
 	claimed   *marker     // the current range's claim, while its files are written
+	flight    *flight     // the previous range, encoded and written on its own goroutine
 	seek      bool        // set when the consumer must seek: the rest of this poll is stale
 	committed int64       // -1 until the sink commits for this partition
 	epoch     int32       // leader epoch of the last record, for the commit
@@ -72,9 +73,19 @@ func (pb *partBuf) held() bool {
 // must end exactly where its marker says, so size and time flushes skip it.
 func (pb *partBuf) replaying() bool { return len(pb.pending) > 0 }
 
+// writable reports whether a flush writes the range now: it holds
+// something, is not being reproduced, and no flight of the partition is
+// still to land (the claims of a partition are made in offset order).
+func (pb *partBuf) writable() bool {
+	return pb.flight == nil && !pb.replaying() && pb.held()
+}
+
 // commitOffset is the offset Kafka may hold for the partition: the end of
 // what is in the lake.
 func (pb *partBuf) commitOffset() int64 {
+	if pb.flight != nil {
+		return pb.flight.rng.from
+	}
 	if pb.held() || pb.replaying() {
 		return pb.from
 	}
@@ -88,6 +99,16 @@ func (pb *partBuf) clear() {
 	}
 	pb.bad, pb.produced, pb.bytes, pb.claimed = nil, pb.produced[:0], 0, nil
 	pb.from = pb.to
+}
+
+// detach takes the range out of the buffer, its rows in table t (the
+// buffer's table detached), and starts the next range where it ends.
+func (pb *partBuf) detach(t table) *partBuf {
+	rng := &partBuf{partKey: pb.partKey, table: t, bad: pb.bad, from: pb.from, to: pb.to,
+		bytes: pb.bytes, produced: pb.produced, committed: -1, epoch: pb.epoch}
+	pb.bad, pb.produced, pb.bytes = nil, nil, 0
+	pb.from = pb.to
+	return rng
 }
 
 func (pb *partBuf) compare(o *partBuf) int {

@@ -20,7 +20,6 @@ import (
 type colEncoder struct {
 	strs  *strDict
 	lists *listDict
-	elems [][]uint32
 	codec *zstd.Codec
 	out   bytes.Buffer
 	page  []byte // uncompressed values of the page being written
@@ -37,8 +36,8 @@ type colEncoder struct {
 }
 
 // start readies w for a row group's columns.
-func (w *colEncoder) start(strs *strDict, lists *listDict, elems [][]uint32, codec *zstd.Codec) {
-	w.strs, w.lists, w.elems, w.codec = strs, lists, elems, codec
+func (w *colEncoder) start(strs *strDict, lists *listDict, codec *zstd.Codec) {
+	w.strs, w.lists, w.codec = strs, lists, codec
 	w.out.Reset()
 }
 
@@ -132,7 +131,7 @@ func (w *colEncoder) listOf(lists []uint32) {
 			w.rep, w.def = append(w.rep, 0), append(w.def, 0)
 			continue
 		}
-		for j, id := range w.elems[lid] {
+		for j, id := range w.lists.elemIDs(lid) {
 			w.rep, w.def = append(w.rep, uint8(min(j, 1))), append(w.def, 1)
 			w.idx = append(w.idx, w.localIndex(id))
 		}

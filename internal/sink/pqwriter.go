@@ -110,7 +110,6 @@ type pqWriter[V any] struct {
 	strs  *strDict
 	lists *listDict
 	out   bytes.Buffer
-	elems [][]uint32    // listDict id -> the strDict ids of its elements, made by gather
 	cols  []colValues   // the row group's values, column by column
 	encs  []*colEncoder // one per goroutine encoding columns
 	spans []colSpan     // where each column chunk of the row group was encoded
@@ -154,13 +153,6 @@ func (w *pqWriter[V]) gather(kinds []colKind, gather func(*V, []colValues), h *c
 	for _, k := range keys {
 		gather(h.at(int(k.i)), cols)
 	}
-	for j, k := range kinds {
-		if k == colList {
-			for _, id := range cols[j].ids {
-				w.elemIDs(id)
-			}
-		}
-	}
 }
 
 // write encodes h's rows in the order of keys as one file with footer
@@ -168,8 +160,6 @@ func (w *pqWriter[V]) gather(kinds []colKind, gather func(*V, []colValues), h *c
 func (w *pqWriter[V]) write(kinds []colKind, gather func(*V, []colValues), h *chunkHour[V], keys []rowKey, part int32, ingestMicros int64, meta map[string]string) ([]byte, error) {
 	w.out.Reset()
 	w.out.WriteString("PAR1")
-	clear(w.elems)
-	w.elems = w.elems[:0]
 	md := w.tmpl.meta
 	md.NumRows = int64(len(keys))
 	for i := 0; i < len(keys); i += rowGroupRows {
@@ -211,7 +201,7 @@ func (w *pqWriter[V]) rowGroup(kinds []colKind, gather func(*V, []colValues), h 
 	var next atomic.Int64
 	work := func(k int) {
 		e := w.encs[k]
-		e.start(w.strs, w.lists, w.elems, w.enc.codec)
+		e.start(w.strs, w.lists, w.enc.codec)
 		for j := int(next.Add(1) - 1); j < len(kinds); j = int(next.Add(1) - 1) {
 			start := e.out.Len()
 			chunks[j], errs[j] = e.chunk(kinds[j], w.tmpl.leaves[j], &w.cols[j], len(keys), part, ingestMicros)
@@ -243,20 +233,4 @@ func (w *pqWriter[V]) rowGroup(kinds []colKind, gather func(*V, []colValues), h 
 		rg.Columns = append(rg.Columns, cc)
 	}
 	return rg, nil
-}
-
-// elemIDs numbers the elements of list id in w.elems, once per file: the
-// column encoders only read them.
-func (w *pqWriter[V]) elemIDs(id uint32) {
-	for int(id) >= len(w.elems) {
-		w.elems = append(w.elems, nil)
-	}
-	if w.elems[id] == nil {
-		l := w.lists.list(id)
-		ids := make([]uint32, len(l))
-		for j, s := range l {
-			ids[j] = w.strs.id(s)
-		}
-		w.elems[id] = ids
-	}
 }

@@ -88,7 +88,11 @@ type Sink struct {
 	claims    *claims
 	chains    map[partKey]chain // resolved on assignment, taken by buffer
 	seeks     map[partKey]int64 // offsets the loop must seek to after a lost claim
-	buffered  int64             // record bytes in all buffers
+	buffered  int64             // record bytes in all buffers and flights
+	flying    int64             // record bytes in flights not landed
+	flights   []*partBuf        // partitions with a flight not landed, oldest first
+	landed    []*partBuf        // partitions whose flights landed since the last commit
+	relieveAt int64             // unflown bytes from which relieve tries again; 0: at once
 	peak      int64             // the most buffered after a record was taken
 	retries   int64
 	errCount  int64
@@ -306,6 +310,7 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
 	}
+	errs = append(errs, s.landFinished(fctx), s.commitLanded(fctx))
 	if err := s.loopError(errors.Join(errs...)); err != nil {
 		return nil, err
 	}
@@ -357,29 +362,62 @@ func (s *Sink) backpressure() {
 	s.paused = stop
 }
 
-// relieve flushes the largest partitions while the buffers hold more than
-// MaxBufferBytes, down to half of it. The caller holds s.mu.
+// relieve keeps the buffers and flights within MaxBufferBytes. Once the
+// buffers (without the flights) hold more than half of it, the largest
+// partitions' ranges are sent on flights, down to a quarter; while buffers
+// and flights together hold more than all of it, the loop waits for the
+// oldest flights to land. Partitions whose tables cannot detach their rows
+// are flushed at once instead. The caller holds s.mu.
 func (s *Sink) relieve(ctx context.Context) error {
-	if s.buffered <= s.cfg.MaxBufferBytes {
+	limit := s.cfg.MaxBufferBytes
+	if s.buffered-s.flying <= limit/2 && s.buffered <= limit {
 		return nil
 	}
-	bufs := s.allBufs()
-	slices.SortFunc(bufs, func(a, b *partBuf) int { return cmp.Compare(b.bytes, a.bytes) })
-	// Pick the partitions first and flush them together: their files are
-	// encoded in parallel.
-	var pick []*partBuf
-	left := s.buffered
-	for _, pb := range bufs {
-		if left <= s.cfg.MaxBufferBytes/2 {
+	errs := []error{s.landFinished(ctx)}
+	if live := s.buffered - s.flying; live > limit/2 && live >= s.relieveAt {
+		errs = append(errs, s.detachLargest(ctx, live))
+	}
+	for s.buffered > limit {
+		ok, err := s.landOldest(ctx)
+		if !ok {
 			break
 		}
-		if pb.replaying() {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// detachLargest sends the largest partitions' ranges on flights (or
+// flushes them, when they cannot fly) until the buffers hold a quarter of
+// MaxBufferBytes. The caller holds s.mu.
+func (s *Sink) detachLargest(ctx context.Context, live int64) error {
+	bufs := s.allBufs()
+	slices.SortFunc(bufs, func(a, b *partBuf) int { return cmp.Compare(b.bytes, a.bytes) })
+	var now []*partBuf
+	for _, pb := range bufs {
+		if live <= s.cfg.MaxBufferBytes/4 {
+			break
+		}
+		if !pb.writable() {
 			continue
 		}
-		pick = append(pick, pb)
-		left -= pb.bytes
+		live -= pb.bytes
+		if s.flies(pb) {
+			s.launch(ctx, pb)
+		} else {
+			now = append(now, pb)
+		}
 	}
-	return s.flush(ctx, pick)
+	// What no flight could take (partitions in flight already, being
+	// reproduced) waits for a landing or more records.
+	s.relieveAt = 0
+	if live > s.cfg.MaxBufferBytes/2 {
+		s.relieveAt = live + s.cfg.MaxBufferBytes/8
+	}
+	if len(now) == 0 {
+		return nil
+	}
+	return s.flush(ctx, now) // encoded in parallel
 }
 
 // seek moves the consumer of partitions whose claim was lost to their
@@ -486,12 +524,29 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 		}
 		sc.note(r)
 	}
+	var err error
 	if !pb.replaying() && (pb.table.rows() >= s.cfg.FlushRows || pb.bytes >= s.cfg.FlushBytes) {
-		return s.flush(ctx, []*partBuf{pb})
+		err = s.flushFull(ctx, pb)
 	}
-	err := s.relieve(ctx)
+	err = errors.Join(err, s.relieve(ctx))
 	s.peak = max(s.peak, s.buffered)
 	return err
+}
+
+// flushFull writes a partition that reached FlushRows or FlushBytes: on a
+// flight once its previous flight has landed, or at once. The caller holds
+// s.mu.
+func (s *Sink) flushFull(ctx context.Context, pb *partBuf) error {
+	var err error
+	if f := pb.flight; f != nil && !f.parked {
+		<-f.done
+		err = s.land(ctx, pb)
+	}
+	if s.flies(pb) {
+		s.launch(ctx, pb)
+		return err
+	}
+	return errors.Join(err, s.flush(ctx, []*partBuf{pb}))
 }
 
 // buffer returns the buffer of a partition, making it on first use; the

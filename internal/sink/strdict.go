@@ -67,11 +67,19 @@ func (d *strDict) ranks() []uint32 {
 	return rank
 }
 
-// clear forgets every string; ids given before must no longer be used.
+// clear forgets every string; ids given before must no longer be used. The
+// strings go to a new array: frozen views of the old one stay valid.
 func (d *strDict) clear() {
 	clear(d.ids)
-	d.strs = d.strs[:0]
+	d.strs = nil
 	d.last = [256]dictSlot{}
+}
+
+// frozen returns a read-only view of the strings numbered so far, for a
+// range encoded on another goroutine while d numbers more: d only appends
+// past the view's end, and clear leaves the view's array alone.
+func (d *strDict) frozen() *strDict {
+	return &strDict{strs: d.strs[:len(d.strs):len(d.strs)]}
 }
 
 // listDict numbers the distinct string lists of one table (the conditions
@@ -80,12 +88,17 @@ func (d *strDict) clear() {
 type listDict struct {
 	ids   map[string]uint32 // length-prefixed elements -> id
 	lists [][]string
+	elems [][]uint32 // each list's elements as ids of strs, for the writer
+	strs  *strDict
 	key   []byte
 	last  []string // the list last numbered, and its id
 	lastN uint32
 }
 
-func newListDict() *listDict { return &listDict{ids: make(map[string]uint32)} }
+// newListDict numbers lists whose elements strs numbers.
+func newListDict(strs *strDict) *listDict {
+	return &listDict{ids: make(map[string]uint32), strs: strs}
+}
 
 // id returns the id of l's elements, numbering them on first sight. A nil
 // and an empty list are the same list, as they are in Parquet.
@@ -103,6 +116,11 @@ func (d *listDict) id(l []string) uint32 {
 		id = uint32(len(d.lists))
 		d.ids[string(d.key)] = id
 		d.lists = append(d.lists, slices.Clip(slices.Clone(l)))
+		ids := make([]uint32, len(l))
+		for j, e := range l {
+			ids[j] = d.strs.id(e)
+		}
+		d.elems = append(d.elems, ids)
 	}
 	d.last, d.lastN = d.lists[id], id
 	return id
@@ -111,12 +129,24 @@ func (d *listDict) id(l []string) uint32 {
 // list returns the list of id; callers must not modify it.
 func (d *listDict) list(id uint32) []string { return d.lists[id] }
 
+// elemIDs returns the strs ids of list id's elements; callers must not
+// modify them.
+func (d *listDict) elemIDs(id uint32) []uint32 { return d.elems[id] }
+
 // len is the number of lists numbered.
 func (d *listDict) len() int { return len(d.lists) }
 
-// clear forgets every list; ids given before must no longer be used.
+// clear forgets every list; ids given before must no longer be used. Like
+// strDict's, it leaves frozen views alone. The lists' elements are
+// numbered in strs, which must be cleared with it.
 func (d *listDict) clear() {
 	clear(d.ids)
-	clear(d.lists)
-	d.lists, d.last, d.lastN = d.lists[:0], nil, 0
+	d.lists, d.elems, d.last, d.lastN = nil, nil, nil, 0
+}
+
+// frozen returns a read-only view of the lists numbered so far, whose
+// element ids are in strs, a frozen view of d's strDict taken after it.
+func (d *listDict) frozen(strs *strDict) *listDict {
+	n := len(d.lists)
+	return &listDict{lists: d.lists[:n:n], elems: d.elems[:n:n], strs: strs}
 }

@@ -49,6 +49,13 @@ type table interface {
 	reset()
 }
 
+// detacher is a table whose buffered rows can be taken away (detach) as a
+// table of their own, to be encoded and reset on another goroutine while it
+// buffers the next range; the flights of flight.go need one.
+type detacher interface {
+	detach() table
+}
+
 // encodedFile is one Parquet file built in memory, ready to be stored.
 type encodedFile struct {
 	partition   lake.Partition
