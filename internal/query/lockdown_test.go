@@ -75,6 +75,10 @@ func TestQueryLockedDown(t *testing.T) {
 		{"read_csv outside the lake", "SELECT * FROM read_csv('/etc/passwd')", "Permission Error"},
 		{"glob outside the lake", "SELECT * FROM glob('/etc/*')", "Permission Error"},
 		{"parquet outside the lake", "SELECT * FROM read_parquet('/tmp/x.parquet')", "Permission Error"},
+		// Planned (its trades reference rewritten), so its files bind only
+		// as it runs: the lockdown holds there too.
+		{"planned statement reading outside the lake", "SELECT * FROM trades, read_csv('/etc/passwd') WHERE dt = '2026-11-02'", "Permission Error"},
+		{"planned statement globbing outside the lake", "SELECT * FROM trades WHERE dt = '2026-11-02' AND symbol IN (SELECT file FROM glob('/etc/*'))", "Permission Error"},
 		{"copy into the lake", "COPY (SELECT 1 AS x) TO '" + inLake + "' (FORMAT parquet)", "COPY statements are not allowed"},
 		{"copy from", "COPY trades FROM '/etc/passwd'", "not an table"},
 		{"export", "EXPORT DATABASE '" + te.store.Root() + "'", "EXPORT"},

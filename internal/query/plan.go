@@ -16,8 +16,11 @@ import (
 type plan struct {
 	sql    string
 	parsed bool // DuckDB's parser took it as one SELECT (pruning applies)
-	scans  []scan
-	fetch  fetchStats
+	// deferred is set when sql binds its files as it runs, given bindArgs
+	// (see deferBinding).
+	deferred bool
+	scans    []scan
+	fetch    fetchStats
 }
 
 // scan is what one reference to a catalog table reads.
@@ -97,7 +100,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		if err != nil {
 			return nil, err
 		}
-		p.sql = subs.apply(rewritten)
+		p.sql, p.deferred = subs.apply(rewritten), subs.deferred
 	}
 	return p, nil
 }
@@ -142,10 +145,12 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // list never goes through DuckDB's parse tree: with thousands of files,
 // serialising it there and back cost more than running the query.
 func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, subs *substitutions) error {
-	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths))
+	deferBind := len(paths) > 0
+	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths), deferBind)
 	if err != nil {
 		return err
 	}
+	subs.deferred = subs.deferred || deferBind
 	r.node["table_name"] = subs.add(body)
 	r.node["schema_name"], r.node["catalog_name"], r.node["alias"] = "", "", r.alias
 	return nil

@@ -97,8 +97,10 @@ func (e *Engine) schemaSigs(ctx context.Context, paths []string) (map[string]str
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
 // its partition keys, each cast to the catalog's type. Columns missing from
-// every file read NULL.
-func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, uniform bool) (string, error) {
+// every file read NULL. With deferBind the files are bound when the
+// statement runs, not when it is prepared (see deferBinding); a view
+// cannot take that parameter.
+func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, uniform, deferBind bool) (string, error) {
 	cols := append(append([]catalog.Column(nil), t.Columns...), t.PartitionKeys...)
 	if len(paths) == 0 {
 		return emptySelect(cols), nil
@@ -122,6 +124,9 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	exprs := make([]string, 0, len(cols))
 	for _, c := range cols {
 		exprs = append(exprs, columnExpr(c, have))
+	}
+	if deferBind {
+		source = deferBinding(source)
 	}
 	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + source, nil
 }

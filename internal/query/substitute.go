@@ -13,6 +13,9 @@ import (
 type substitutions struct {
 	nonce  string
 	bodies []string
+	// deferred is set once a subquery binds its files only as the
+	// statement runs (see deferBinding).
+	deferred bool
 }
 
 // newSubstitutions starts a set whose placeholder names no statement can

@@ -197,7 +197,7 @@ func (e *Engine) ensureFullViews(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths))
+		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths), false)
 		if err != nil {
 			return err
 		}
