@@ -177,7 +177,9 @@ func (a *Athena) SetHistory(h *History) {
 // Query submits the statement, waits for it with growing pauses between
 // status checks, and pages through its results. Athena checks the
 // statement itself: what it refuses comes back as one line with its
-// reason, wrapping ErrBadQuery when Athena blames the statement.
+// reason, wrapping ErrBadQuery when Athena blames the statement. The
+// market views it names are sent defined in a WITH clause (see
+// expandAthenaViews).
 func (a *Athena) Query(ctx context.Context, sql string) (*Result, error) {
 	start := time.Now()
 	res, err := a.query(ctx, sql, start)
@@ -194,7 +196,8 @@ func (a *Athena) query(ctx context.Context, sql string, start time.Time) (*Resul
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
-	id, err := a.start(ctx, sql)
+	sent, shift := expandAthenaViews(sql, a.cfg.Database)
+	id, err := a.start(ctx, sent)
 	if err != nil {
 		return nil, a.wrapCtx(ctx, err)
 	}
@@ -202,6 +205,10 @@ func (a *Athena) query(ctx context.Context, sql string, start time.Time) (*Resul
 	if err != nil {
 		if ctx.Err() != nil {
 			a.stop(id)
+		}
+		var qe *queryError
+		if errors.As(err, &qe) {
+			err = &queryError{msg: shiftLines(qe.msg, shift)}
 		}
 		return nil, a.wrapCtx(ctx, err)
 	}

@@ -184,6 +184,7 @@ func TestAthenaOnMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("market views sent defined in a WITH", func(t *testing.T) { motoRecordsExpandedViews(t, m) })
 }
 
 func TestAthenaOnMotoErrors(t *testing.T) {
