@@ -84,13 +84,14 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		if !w.deepColumns && !e.cfg.DisablePruning {
 			kept = v.keep(r.keeps)
 		}
+		cold := e.cache == nil && !e.stamps.known(kept)
 		kept, paths, fs, err := e.localPaths(ctx, r.table, kept)
 		p.fetch.add(fs)
 		if err != nil {
 			return nil, err
 		}
 		p.scans = append(p.scans, v.scanOf(r.table, kept))
-		if err := e.replaceRef(ctx, r, v, kept, paths, subs); err != nil {
+		if err := e.replaceRef(ctx, r, v, kept, paths, cold, subs); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -144,9 +145,10 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // the same alias, so the rest of the statement binds as before. The file
 // list never goes through DuckDB's parse tree: with thousands of files,
 // serialising it there and back cost more than running the query.
-func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, subs *substitutions) error {
+func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, cold bool, subs *substitutions) error {
 	deferBind := len(paths) > 0
-	body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths), deferBind)
+	o := bodyOpts{uniform: e.uniformFiles(ctx, v.table, files, paths), cold: cold, deferBind: deferBind}
+	body, err := e.viewBody(ctx, v.table, paths, o)
 	if err != nil {
 		return err
 	}

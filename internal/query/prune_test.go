@@ -130,8 +130,13 @@ func TestQueryUniformSchemaSkipsUnionByName(t *testing.T) {
 		}
 		return p.sql
 	}
+	// Files DuckDB has not read yet bind by name (reading their footers at
+	// once); from then on, files of one schema bind as the first one.
+	if sql := planned(); !strings.Contains(sql, "union_by_name = true") {
+		t.Fatalf("files never read bound without union_by_name: %s", sql)
+	}
 	if sql := planned(); !strings.Contains(sql, "union_by_name = false") {
-		t.Fatalf("files of one schema read with union_by_name: %s", sql)
+		t.Fatalf("files of one schema, read before, read with union_by_name: %s", sql)
 	}
 	addFile(t, te, "trades/dt=2026-11-04/hr=01/trades-2-00000000000000000000-00000000000000000000.parquet",
 		[]tradeNew{{Symbol: "NEW", Ts: tradeTime.UnixNano(), Price: 7.5, Exchange: "Q"}})

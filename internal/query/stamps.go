@@ -70,6 +70,19 @@ func (s *fileStamps) paths(paths []string) (out []string, gone []bool, newlyGone
 	return out, gone, newlyGone
 }
 
+// known tells whether every file was handed to DuckDB before (so that its
+// footer is in DuckDB's cache, unless it changed since).
+func (s *fileStamps) known(files []viewFile) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range files {
+		if _, ok := s.m[f.path]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // stamp records the file's current state and returns its generation.
 func (s *fileStamps) stamp(p string, st os.FileInfo) int {
 	old, seen := s.m[p]

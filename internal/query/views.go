@@ -197,7 +197,7 @@ func (e *Engine) ensureFullViews(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		body, err := e.viewBody(ctx, v.table, paths, e.uniformFiles(ctx, v.table, files, paths), false)
+		body, err := e.viewBody(ctx, v.table, paths, bodyOpts{uniform: e.uniformFiles(ctx, v.table, files, paths)})
 		if err != nil {
 			return err
 		}
