@@ -73,86 +73,40 @@ func (a *ahead[T]) take(r *kgo.Record, decode func(*kgo.Record) (T, error)) (T, 
 	return decode(r)
 }
 
-// decoding is a poll's records being decoded ahead, one job per partition
-// on every core, in the order the loop consumes the partitions: the loop
-// adds a partition's rows as soon as its job is done, while the workers
-// decode the next ones. A nil decoding has nothing ahead.
-type decoding struct {
-	tables []predecoder
-	done   map[partKey]chan struct{} // closed when the partition's job is done
-	wg     sync.WaitGroup
-}
-
-// wait returns once pk's records are decoded ahead, if they are.
-func (d *decoding) wait(pk partKey) {
-	if d == nil {
-		return
-	}
-	if ch, ok := d.done[pk]; ok {
-		<-ch
-	}
-}
-
-// finish returns once every job is done: from then on the loop may touch
-// any partition's table.
-func (d *decoding) finish() {
-	if d != nil {
-		d.wg.Wait()
-	}
-}
-
-// release drops the rows decoded ahead once the poll is consumed.
-func (d *decoding) release() {
-	if d == nil {
-		return
-	}
-	d.finish()
-	for _, t := range d.tables {
-		t.release()
-	}
-}
-
-// predecode starts decoding the records of a poll's partitions ahead of the
-// loop, one partition at a time on each core. Each partition's table has
-// its own decoder and dictionaries, which only its job touches until the
-// job is done: the loop waits for a partition's job before adding its
-// records, and for every job (decoding.finish) before touching another
-// partition's table (relieve). The caller holds s.mu and releases the
-// decoding once the poll is consumed.
-func (s *Sink) predecode(fetches kgo.Fetches) *decoding {
+// predecode decodes the records of a poll's partitions ahead of the loop,
+// one partition at a time on each core. Each partition's table has its own
+// decoder, so no two goroutines share one. The caller holds s.mu and calls
+// release on the tables returned once the poll is consumed.
+func (s *Sink) predecode(fetches kgo.Fetches) []predecoder {
 	type job struct {
-		pk   partKey
 		t    predecoder
 		recs []*kgo.Record
 	}
 	var jobs []job
-	seen := make(map[partKey]bool)
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		pk := partKey{p.Topic, p.Partition}
-		if len(p.Records) == 0 || seen[pk] {
-			return // a partition twice in a poll: the loop decodes the second part
+		if len(p.Records) == 0 {
+			return
 		}
-		if t, ok := s.buffer(pk).table.(predecoder); ok {
-			seen[pk] = true
-			jobs = append(jobs, job{pk, t, p.Records})
+		if t, ok := s.buffer(partKey{p.Topic, p.Partition}).table.(predecoder); ok {
+			jobs = append(jobs, job{t, p.Records})
 		}
 	})
 	if len(jobs) < 2 {
 		return nil // the loop decodes a single partition as fast by itself
 	}
-	d := &decoding{done: make(map[partKey]chan struct{}, len(jobs))}
-	for _, j := range jobs {
-		d.done[j.pk] = make(chan struct{})
-		d.tables = append(d.tables, j.t)
-	}
 	var next atomic.Int64
+	var wg sync.WaitGroup
 	for range min(len(jobs), runtime.GOMAXPROCS(0)) {
-		d.wg.Go(func() {
+		wg.Go(func() {
 			for j := next.Add(1) - 1; j < int64(len(jobs)); j = next.Add(1) - 1 {
 				jobs[j].t.predecode(jobs[j].recs, s.cfg.MaxRecordBytes)
-				close(d.done[jobs[j].pk])
 			}
 		})
 	}
-	return d
+	wg.Wait()
+	tables := make([]predecoder, len(jobs))
+	for i, j := range jobs {
+		tables[i] = j.t
+	}
+	return tables
 }

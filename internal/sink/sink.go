@@ -93,7 +93,6 @@ type Sink struct {
 	flights   []*partBuf        // partitions with a flight not landed, oldest first
 	landed    []*partBuf        // partitions whose flights landed since the last commit
 	relieveAt int64             // unflown bytes from which relieve tries again; 0: at once
-	decoding  *decoding         // the poll being decoded ahead, while the loop consumes it
 	peak      int64             // the most buffered after a record was taken
 	retries   int64
 	errCount  int64
@@ -298,14 +297,14 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 		return nil, s.fatal
 	}
 	now := time.Now()
-	s.decoding = s.predecode(fetches)
+	ahead := s.predecode(fetches)
 	var errs []error
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		s.decoding.wait(partKey{p.Topic, p.Partition})
 		errs = append(errs, s.consumePartition(fctx, p))
 	})
-	s.decoding.release()
-	s.decoding = nil
+	for _, t := range ahead {
+		t.release()
+	}
 	recycle(fetches) // nothing buffered points into the poll's records
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
@@ -374,7 +373,6 @@ func (s *Sink) relieve(ctx context.Context) error {
 	if s.buffered-s.flying <= limit/2 && s.buffered <= limit {
 		return nil
 	}
-	s.decoding.finish() // other partitions' tables may be touched below
 	errs := []error{s.landFinished(ctx)}
 	if live := s.buffered - s.flying; live > limit/2 && live >= s.relieveAt {
 		errs = append(errs, s.detachLargest(ctx, live))
