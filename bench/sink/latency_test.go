@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ticklake/ticklake/internal/lake"
-	"github.com/ticklake/ticklake/internal/tick"
 )
 
 // storeLatency is what every write to the lake waits in
@@ -49,18 +48,5 @@ func (s slowStore) Put(ctx context.Context, key string, data []byte) error {
 // writes each wait storeLatency: what the loop does while files and markers
 // are stored shows here.
 func BenchmarkSinkTradesSlowStore(b *testing.B) {
-	br, cl := newBroker(b, 8)
-	produceTrades(b, cl, b.N)
-	store := slowStore{newDirLake(b), storeLatency}
-	b.ResetTimer()
-	start, cpu0 := time.Now(), processCPU(b)
-	st := runSink(b, br.Addr(), store)
-	el, cpu := time.Since(start), processCPU(b)-cpu0
-	b.StopTimer()
-	if got := st.Topics[tick.TopicTrades].Written; got != int64(b.N) {
-		b.Fatalf("wrote %d rows, want %d", got, b.N)
-	}
-	b.ReportMetric(float64(b.N)/el.Seconds(), "records/s")
-	b.ReportMetric(float64(st.Topics[tick.TopicTrades].Files), "files")
-	b.ReportMetric(float64(b.N)/cpu.Seconds(), "records/cpu_s")
+	benchSinkTrades(b, slowStore{newDirLake(b), storeLatency})
 }

@@ -107,10 +107,12 @@ func newDirLake(b *testing.B) lake.Store {
 }
 
 // BenchmarkSinkTrades sinks b.N trades from 8 partitions into a local lake.
-func BenchmarkSinkTrades(b *testing.B) {
+func BenchmarkSinkTrades(b *testing.B) { benchSinkTrades(b, newDirLake(b)) }
+
+// benchSinkTrades sinks b.N trades, produced first, into store.
+func benchSinkTrades(b *testing.B, store lake.Store) {
 	br, cl := newBroker(b, 8)
 	produceTrades(b, cl, b.N)
-	store := newDirLake(b)
 	b.ResetTimer()
 	start, cpu0 := time.Now(), processCPU(b)
 	st := runSink(b, br.Addr(), store)
