@@ -44,14 +44,6 @@ func newMarketEngines(t *testing.T) (*testEngine, *Engine) {
 func addQuotes(t *testing.T, te *testEngine, key string, rows []quoteRow) {
 	t.Helper()
 	addFile(t, te, key, rows)
-	// addFile registers under trades; move the registration to quotes
-	files, _ := te.cat.Files(t.Context(), catalog.DefaultDatabase, "trades")
-	te.cat.mu.Lock()
-	defer te.cat.mu.Unlock()
-	k := catalog.DefaultDatabase + ".trades"
-	last := files[len(files)-1]
-	te.cat.files[k] = te.cat.files[k][:len(te.cat.files[k])-1]
-	te.cat.files[catalog.DefaultDatabase+".quotes"] = append(te.cat.files[catalog.DefaultDatabase+".quotes"], last)
 }
 
 func TestMarketViews(t *testing.T) {

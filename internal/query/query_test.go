@@ -46,7 +46,7 @@ var (
 
 type testEngine struct {
 	*Engine
-	cat   *memCatalog
+	cat   catalog.Catalog
 	store *lake.Dir
 	// schemaIDs registers files with a schema id, as the crawler does:
 	// here the Go type of their rows.
@@ -59,7 +59,7 @@ func newTestEngine(t *testing.T, cfg Config) *testEngine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := newMemCatalog()
+	cat := newTestCatalog(t)
 	e, err := Open(cat, store, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -109,21 +109,23 @@ func writeTrades[T any](t *testing.T, buf *bytes.Buffer, rows []T) {
 	}
 }
 
-// registerFile adds a file of the trades table to the catalog.
+// registerFile adds a file to the catalog.
 func registerFile(t *testing.T, te *testEngine, key string, rows, size int64) {
 	t.Helper()
 	registerFileSchema(t, te, key, rows, size, "")
 }
 
-// registerFileSchema adds a file of the trades table with a schema id.
+// registerFileSchema adds a file with a schema id to the table its key's
+// first folder names.
 func registerFileSchema(t *testing.T, te *testEngine, key string, rows, size int64, schema string) {
 	t.Helper()
 	var part []string
 	for _, kv := range lake.HivePartitions(key) {
 		part = append(part, kv.Value)
 	}
+	table, _, _ := strings.Cut(key, "/")
 	f := catalog.File{Key: key, Partition: part, Rows: rows, Bytes: size, Schema: schema}
-	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "trades", []catalog.File{f}); err != nil {
+	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, table, []catalog.File{f}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -341,7 +343,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := Open(newMemCatalog(), tt.store, tt.cfg, nil)
+			e, err := Open(newTestCatalog(t), tt.store, tt.cfg, nil)
 			if err == nil {
 				e.Close()
 				t.Fatal("no error")
@@ -383,9 +385,7 @@ func TestQueryBadFileKeepsOtherTables(t *testing.T) {
 	if err := te.store.Create(context.Background(), key, []byte("not parquet")); err != nil {
 		t.Fatal(err)
 	}
-	if err := te.cat.AddFiles(context.Background(), catalog.DefaultDatabase, "trades", []catalog.File{{Key: key, Bytes: 11}}); err != nil {
-		t.Fatal(err)
-	}
+	registerFile(t, te, key, 0, 11)
 	_, err := te.Query(context.Background(), "SELECT count(*) FROM trades")
 	if err == nil || !strings.Contains(err.Error(), "broken.parquet") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v, want one line naming the broken file", err)
