@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type flight struct {
 	m     marker        // its claim, files filled in once encoded
 	start time.Time     // when it was detached
 	done  chan struct{} // closed when the goroutine is through with the fields below
+	// held is the memory the flight holds: the range's bytes until it is
+	// encoded, then its files' (the rows go back to the pool).
+	held atomic.Int64
 	// Results, the loop's once done is closed.
 	encoded bool
 	files   []rangeFile
@@ -71,6 +75,7 @@ func (s *Sink) launch(ctx context.Context, pb *partBuf) {
 		pb.seqs.evict(m.To)
 	}
 	f := &flight{rng: pb.detach(pb.table.(detacher).detach()), m: *m, start: time.Now(), done: make(chan struct{})}
+	f.held.Store(f.rng.bytes)
 	pb.flight = f
 	s.flying += f.rng.bytes
 	s.flights = append(s.flights, pb)
@@ -95,9 +100,12 @@ func (s *Sink) fly(ctx context.Context, f *flight) {
 		}
 		f.rng.table.reset() // the rows are in the files: their chunks go back to the pool
 		f.files, f.encoded = files, true
+		var size int64
 		for _, file := range files {
 			f.m.Files = append(f.m.Files, file.key)
+			size += int64(len(file.data))
 		}
+		f.held.Store(size)
 	}
 	if !f.claimed {
 		err := s.claims.create(ctx, f.rng.topic, f.rng.part, f.m)
@@ -138,6 +146,17 @@ func (s *Sink) land(ctx context.Context, pb *partBuf) error {
 	s.met.flush.Observe(time.Since(f.start).Seconds())
 	s.landed = append(s.landed, pb)
 	return nil
+}
+
+// held is the memory the buffers and flights hold: the buffered bytes,
+// less what flights have encoded and let go of (they hold only their files
+// until they land). MaxBufferBytes bounds it. The caller holds s.mu.
+func (s *Sink) held() int64 {
+	h := s.buffered - s.flying
+	for _, pb := range s.flights {
+		h += pb.flight.held.Load()
+	}
+	return h
 }
 
 // unfly forgets pb's flight. The caller holds s.mu.

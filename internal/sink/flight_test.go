@@ -116,6 +116,36 @@ func TestFlightsOverlapConsuming(t *testing.T) {
 	}
 }
 
+// TestEncodedFlightsHoldOnlyTheirFiles: once a flight has encoded its range,
+// the memory bound counts its files, not its rows (they are back in the
+// pool), so a slow store does not hold the loop up for rows long gone.
+func TestEncodedFlightsHoldOnlyTheirFiles(t *testing.T) {
+	brokers := newTestCluster(t)
+	store := newGatedLake(t)
+	prod := newSpreadProducer(t, brokers)
+	spread(t, prod, 500, 3) // a range of 400 rows in flight per partition, 100 behind it
+	s := newTestSink(t, brokers, store, func(c *Config) { c.FlushRows, c.FlushInterval = 400, time.Hour })
+	cancel, wait := startSink(t, s)
+	// A flight encodes before it claims: at the gate, all three are
+	// encoded, and the loop, all records consumed, waits for more.
+	waitFor(t, "three encoded flights at the gate, every record consumed", func() bool {
+		return store.claimsWaiting() >= 3 && s.Stats().Topics[tick.TopicTrades].Consumed == 1500
+	})
+	s.mu.Lock()
+	buffered, flying, held := s.buffered, s.flying, s.held()
+	s.mu.Unlock()
+	if flying == 0 || held > buffered-flying/2 {
+		t.Errorf("flights of %d bytes encoded: the bound counts %d of %d buffered; want their files only, under half their rows", flying, held, buffered)
+	}
+	close(store.open)
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkOffsets(t, tick.TopicTrades, readLake(t, store.Dir)[tick.TopicTrades], prod.hw, nil)
+	checkChains(t, store, prod.hw)
+}
+
 func TestParkedFlightsAreRetried(t *testing.T) {
 	brokers := newTestCluster(t)
 	dir := newTestLake(t)

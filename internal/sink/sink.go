@@ -349,12 +349,13 @@ func (s *Sink) loopError(err error) error {
 // buffers are over MaxBufferBytes, and resumes it after. The caller holds
 // s.mu.
 func (s *Sink) backpressure() {
-	s.met.buffered.Set(float64(s.buffered))
-	stop := s.backoff > 0 || s.buffered > s.cfg.MaxBufferBytes
+	held := s.held()
+	s.met.buffered.Set(float64(held))
+	stop := s.backoff > 0 || held > s.cfg.MaxBufferBytes
 	switch {
 	case stop && !s.paused:
 		s.client.PauseFetchTopics(s.cfg.Topics...)
-		s.log.Info("sink: fetching paused", "buffered_bytes", s.buffered, "retrying", s.backoff > 0)
+		s.log.Info("sink: fetching paused", "buffered_bytes", held, "retrying", s.backoff > 0)
 	case !stop && s.paused:
 		s.client.ResumeFetchTopics(s.cfg.Topics...)
 		s.log.Info("sink: fetching resumed")
@@ -363,21 +364,22 @@ func (s *Sink) backpressure() {
 }
 
 // relieve keeps the buffers and flights within MaxBufferBytes. Once the
-// buffers (without the flights) hold more than half of it, the largest
-// partitions' ranges are sent on flights, down to a quarter; while buffers
-// and flights together hold more than all of it, the loop waits for the
-// oldest flights to land. Partitions whose tables cannot detach their rows
+// buffers (without the flights) hold more than three quarters of it, the
+// largest partitions' ranges are sent on flights, down to a quarter; while
+// buffers and flights together hold more than all of it (a flight holds its
+// range until encoded, then its files), the loop waits for the oldest
+// flights to land. Partitions whose tables cannot detach their rows
 // are flushed at once instead. The caller holds s.mu.
 func (s *Sink) relieve(ctx context.Context) error {
 	limit := s.cfg.MaxBufferBytes
-	if s.buffered-s.flying <= limit/2 && s.buffered <= limit {
+	if s.buffered-s.flying <= limit*3/4 && s.held() <= limit {
 		return nil
 	}
 	errs := []error{s.landFinished(ctx)}
-	if live := s.buffered - s.flying; live > limit/2 && live >= s.relieveAt {
+	if live := s.buffered - s.flying; live > limit*3/4 && live >= s.relieveAt {
 		errs = append(errs, s.detachLargest(ctx, live))
 	}
-	for s.buffered > limit {
+	for s.held() > limit {
 		ok, err := s.landOldest(ctx)
 		if !ok {
 			break
@@ -411,7 +413,7 @@ func (s *Sink) detachLargest(ctx context.Context, live int64) error {
 	// What no flight could take (partitions in flight already, being
 	// reproduced) waits for a landing or more records.
 	s.relieveAt = 0
-	if live > s.cfg.MaxBufferBytes/2 {
+	if live > s.cfg.MaxBufferBytes*3/4 {
 		s.relieveAt = live + s.cfg.MaxBufferBytes/8
 	}
 	if len(now) == 0 {
@@ -529,7 +531,7 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 		err = s.flushFull(ctx, pb)
 	}
 	err = errors.Join(err, s.relieve(ctx))
-	s.peak = max(s.peak, s.buffered)
+	s.peak = max(s.peak, s.held())
 	return err
 }
 

@@ -51,7 +51,7 @@ func (s *Sink) Stats() Stats {
 	st := Stats{
 		Topics: maps.Clone(s.stats), Lag: make(map[string]map[int32]int64),
 		FreshnessP50: s.fresh.quantile(0.5), FreshnessP99: s.fresh.quantile(0.99),
-		Retries: s.retries, Errors: s.errCount, ClaimsLost: s.lostCount, BufferedBytes: s.buffered, PeakBufferedBytes: s.peak,
+		Retries: s.retries, Errors: s.errCount, ClaimsLost: s.lostCount, BufferedBytes: s.held(), PeakBufferedBytes: s.peak,
 	}
 	if st.Topics == nil {
 		st.Topics = make(map[string]TopicStats)
