@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 )
 
@@ -33,11 +32,9 @@ type flight struct {
 	m     marker        // its claim, files filled in once encoded
 	start time.Time     // when it was detached
 	done  chan struct{} // closed when the goroutine is through with the fields below
-	// held is the memory the flight holds: the range's bytes until it is
-	// encoded, then its files' (the rows go back to the pool).
-	held atomic.Int64
 	// Results, the loop's once done is closed.
 	encoded bool
+	freed   int64 // once encoded, the range's bytes less its files': its rows are back in the pool
 	files   []rangeFile
 	claimed bool
 	written []File
@@ -75,7 +72,6 @@ func (s *Sink) launch(ctx context.Context, pb *partBuf) {
 		pb.seqs.evict(m.To)
 	}
 	f := &flight{rng: pb.detach(pb.table.(detacher).detach()), m: *m, start: time.Now(), done: make(chan struct{})}
-	f.held.Store(f.rng.bytes)
 	pb.flight = f
 	s.flying += f.rng.bytes
 	s.flights = append(s.flights, pb)
@@ -105,7 +101,8 @@ func (s *Sink) fly(ctx context.Context, f *flight) {
 			f.m.Files = append(f.m.Files, file.key)
 			size += int64(len(file.data))
 		}
-		f.held.Store(size)
+		f.freed = f.rng.bytes - size
+		s.released.Add(f.freed)
 	}
 	if !f.claimed {
 		err := s.claims.create(ctx, f.rng.topic, f.rng.part, f.m)
@@ -152,16 +149,13 @@ func (s *Sink) land(ctx context.Context, pb *partBuf) error {
 // less what flights have encoded and let go of (they hold only their files
 // until they land). MaxBufferBytes bounds it. The caller holds s.mu.
 func (s *Sink) held() int64 {
-	h := s.buffered - s.flying
-	for _, pb := range s.flights {
-		h += pb.flight.held.Load()
-	}
-	return h
+	return s.buffered - s.released.Load()
 }
 
 // unfly forgets pb's flight. The caller holds s.mu.
 func (s *Sink) unfly(pb *partBuf) {
 	s.flying -= pb.flight.rng.bytes
+	s.released.Add(-pb.flight.freed)
 	s.flights = slices.DeleteFunc(s.flights, func(o *partBuf) bool { return o == pb })
 	pb.flight = nil
 }

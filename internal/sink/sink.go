@@ -90,6 +90,7 @@ type Sink struct {
 	seeks     map[partKey]int64 // offsets the loop must seek to after a lost claim
 	buffered  int64             // record bytes in all buffers and flights
 	flying    int64             // record bytes in flights not landed
+	released  atomic.Int64      // of flying, what encoded flights let go of (rows less files); they add it, unfly takes it back
 	flights   []*partBuf        // partitions with a flight not landed, oldest first
 	landed    []*partBuf        // partitions whose flights landed since the last commit
 	relieveAt int64             // unflown bytes from which relieve tries again; 0: at once
