@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"testing"
@@ -114,9 +115,11 @@ func benchSinkTrades(b *testing.B, store lake.Store) {
 	br, cl := newBroker(b, 8)
 	produceTrades(b, cl, b.N)
 	b.ResetTimer()
+	stopProfile := profileSink(b)
 	start, cpu0 := time.Now(), processCPU(b)
 	st := runSink(b, br.Addr(), store)
 	el, cpu := time.Since(start), processCPU(b)-cpu0
+	stopProfile()
 	b.StopTimer()
 	if got := st.Topics[tick.TopicTrades].Written; got != int64(b.N) {
 		b.Fatalf("wrote %d rows, want %d", got, b.N)
@@ -126,6 +129,30 @@ func benchSinkTrades(b *testing.B, store lake.Store) {
 	// CPU of the whole process: the sink and the embedded broker serving
 	// its fetches; the least load-dependent figure on a shared machine.
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "records/cpu_s")
+}
+
+// profileSink writes a CPU profile of the sink phase alone (not the
+// producing before it) to $BENCH_SINK_CPUPROFILE when that is set, and
+// returns the function that ends it.
+func profileSink(b *testing.B) func() {
+	b.Helper()
+	path := os.Getenv("BENCH_SINK_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // processCPU is the user and system CPU time this process has used.
