@@ -78,6 +78,8 @@ func (t *chunkTable[V, R]) predecode(recs []*kgo.Record, maxBytes int) {
 
 func (t *chunkTable[V, R]) release() { t.ahead.drop(t.enc) }
 
+func (t *chunkTable[V, R]) peek(r *kgo.Record) (recAhead, bool) { return t.ahead.peek(r) }
+
 func (t *chunkTable[V, R]) add(r *kgo.Record) error {
 	v, err := t.ahead.take(r, t.decode)
 	if err != nil {

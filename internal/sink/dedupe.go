@@ -104,11 +104,13 @@ type seqCheck struct {
 // check looks r up. Records of non-idempotent or transactional producers,
 // or without key or seq, are not checked (zero seqCheck).
 func (d *dedupe) check(r *kgo.Record) seqCheck {
-	if r.ProducerID < 0 || r.Attrs.IsTransactional() || len(r.Key) == 0 {
-		return seqCheck{}
-	}
 	seq, ok := parseSeq(r.Value)
-	if !ok {
+	return d.checkSeq(r, seq, ok)
+}
+
+// checkSeq is check with r's seq read already: ok false means r has none.
+func (d *dedupe) checkSeq(r *kgo.Record, seq int64, ok bool) seqCheck {
+	if !ok || r.ProducerID < 0 || r.Attrs.IsTransactional() || len(r.Key) == 0 {
 		return seqCheck{}
 	}
 	syms := d.lastMap

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // A flight is a partition's flush range taken out of its buffer (detached)
@@ -214,8 +217,18 @@ func (s *Sink) ground(pb *partBuf) {
 }
 
 // commitLanded commits the partitions whose flights landed since the last
-// call, those the sink still holds. The caller holds s.mu.
+// call, those the sink still holds, without waiting for Kafka's answer:
+// the loop goes on consuming while the commit travels, and a later call
+// takes the answer. One commit travels at a time; partitions that land
+// meanwhile wait for the next. A commit only moves the group's offsets
+// (a partition resumes at the end of its claim chain, not at its committed
+// offset), so a slow or failed one loses nothing: the next covers the same
+// offsets. The caller holds s.mu.
 func (s *Sink) commitLanded(ctx context.Context) error {
+	err := s.answered()
+	if s.inflight != nil {
+		return err
+	}
 	var toCommit []*partBuf
 	for _, pb := range s.landed {
 		if s.bufs[pb.partKey] == pb && !slices.Contains(toCommit, pb) {
@@ -225,8 +238,54 @@ func (s *Sink) commitLanded(ctx context.Context) error {
 		}
 	}
 	s.landed = s.landed[:0]
-	if len(toCommit) == 0 {
+	if len(toCommit) > 0 {
+		s.commitAsync(ctx, toCommit)
+	}
+	return err
+}
+
+// asyncCommit is a commit on its way: err is set before done is closed.
+type asyncCommit struct {
+	bufs    []*partBuf
+	offsets map[string]map[int32]kgo.EpochOffset
+	done    chan struct{}
+	err     error
+}
+
+// commitAsync sends the commit of bufs' offsets and returns at once. The
+// caller holds s.mu.
+func (s *Sink) commitAsync(ctx context.Context, bufs []*partBuf) {
+	c := &asyncCommit{bufs: bufs, offsets: commitOffsets(bufs), done: make(chan struct{})}
+	cctx, cancel := s.ioContext(ctx)
+	s.inflight = c
+	s.client.CommitOffsets(cctx, c.offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		c.err = commitResult(resp, err)
+		cancel()
+		close(c.done)
+	})
+}
+
+// answered takes the answer to the commit on its way, if it has come: the
+// partitions are committed, or, when it failed, go back to wait for the
+// next commit. The caller holds s.mu.
+func (s *Sink) answered() error {
+	c := s.inflight
+	if c == nil {
 		return nil
 	}
-	return s.commit(ctx, toCommit)
+	select {
+	case <-c.done:
+	default:
+		return nil
+	}
+	s.inflight = nil
+	if c.err != nil {
+		s.met.errors.WithLabelValues("commit").Inc()
+		s.landed = append(s.landed, c.bufs...)
+		return &commitError{c.err}
+	}
+	for _, pb := range c.bufs {
+		pb.committed = max(pb.committed, c.offsets[pb.topic][pb.part].Offset)
+	}
+	return nil
 }

@@ -240,6 +240,24 @@ func (s *Sink) lostClaim(ctx context.Context, pb *partBuf) error {
 
 // commit commits each buffer's commit offset.
 func (s *Sink) commit(ctx context.Context, bufs []*partBuf) error {
+	offsets := commitOffsets(bufs)
+	var cerr error
+	s.client.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		cerr = commitResult(resp, err)
+	})
+	if cerr != nil {
+		s.met.errors.WithLabelValues("commit").Inc()
+		return &commitError{cerr}
+	}
+	for _, pb := range bufs {
+		pb.committed = max(pb.committed, offsets[pb.topic][pb.part].Offset)
+	}
+	return nil
+}
+
+// commitOffsets is what committing bufs sends: each partition's offset
+// after its landed records.
+func commitOffsets(bufs []*partBuf) map[string]map[int32]kgo.EpochOffset {
 	offsets := make(map[string]map[int32]kgo.EpochOffset)
 	for _, pb := range bufs {
 		if offsets[pb.topic] == nil {
@@ -247,28 +265,24 @@ func (s *Sink) commit(ctx context.Context, bufs []*partBuf) error {
 		}
 		offsets[pb.topic][pb.part] = kgo.EpochOffset{Epoch: pb.epoch, Offset: pb.commitOffset()}
 	}
+	return offsets
+}
+
+// commitResult is the error of a commit's answer: the request's, or every
+// partition's the broker refused.
+func commitResult(resp *kmsg.OffsetCommitResponse, err error) error {
+	if err != nil {
+		return err
+	}
 	var cerr error
-	s.client.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-		if err != nil {
-			cerr = err
-			return
-		}
-		for _, t := range resp.Topics {
-			for _, p := range t.Partitions {
-				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-					cerr = errors.Join(cerr, fmt.Errorf("%s partition %d: %w", t.Topic, p.Partition, err))
-				}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				cerr = errors.Join(cerr, fmt.Errorf("%s partition %d: %w", t.Topic, p.Partition, err))
 			}
 		}
-	})
-	if cerr != nil {
-		s.met.errors.WithLabelValues("commit").Inc()
-		return &commitError{cerr}
 	}
-	for _, pb := range bufs {
-		pb.committed = offsets[pb.topic][pb.part].Offset
-	}
-	return nil
+	return cerr
 }
 
 // announce passes the files written since the last call to OnFiles, outside

@@ -27,6 +27,20 @@ type partBuf struct {
 	gapLogged bool        // a seq gap was logged for this partition
 	dupLogged bool        // a duplicate was logged for this partition
 	gaps      int64       // seq gaps not yet added to the counters
+	ahead     predecoder  // the table, while the loop consumes a poll it may have read ahead
+}
+
+// readAhead is what the loop needs of r besides its row: read ahead when
+// the table did, else its produce time now and its seq when asked for.
+func (pb *partBuf) readAhead(r *kgo.Record) recAhead {
+	if pb.ahead != nil {
+		if ra, ok := pb.ahead.peek(r); ok {
+			return ra
+		}
+	}
+	var ra recAhead
+	ra.at, ra.hasAt = producedAt(r)
+	return ra
 }
 
 func newPartBuf(pk partKey, t table, ch chain) *partBuf {

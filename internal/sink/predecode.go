@@ -19,16 +19,40 @@ type predecoder interface {
 	// release drops what predecode kept, once the poll is consumed, so
 	// that no table holds on to a poll's records.
 	release()
+	// peek returns what predecode read of r besides its row, if it saw r:
+	// the loop asks for its records in the order predecode was given
+	// them, some skipped.
+	peek(r *kgo.Record) (recAhead, bool)
 }
 
-// ahead holds rows decoded ahead of add: rows[i] and errs[i] belong to
-// recs[i], and next is where add looks first.
+// recAhead is what the loop needs of a record besides its row, read ahead
+// with the row: its produce time and its seq.
+type recAhead struct {
+	at, seq       int64
+	hasAt, hasSeq bool
+	seqRead       bool // seq and hasSeq are parseSeq's; false: not read yet
+}
+
+// readAhead reads what the loop needs of r besides its row.
+func readAhead(r *kgo.Record) recAhead {
+	var ra recAhead
+	ra.at, ra.hasAt = producedAt(r)
+	ra.seq, ra.hasSeq = parseSeq(r.Value)
+	ra.seqRead = true
+	return ra
+}
+
+// ahead holds rows decoded ahead of add: rows[i], errs[i] and more[i]
+// belong to recs[i]; next is where add looks first, and seen where peek
+// does.
 type ahead[T any] struct {
 	recs []*kgo.Record
 	rows []T
 	errs []error
 	done []bool
+	more []recAhead
 	next int
+	seen int
 }
 
 // fill decodes recs ahead of their adds, after dropping what it held.
@@ -38,7 +62,9 @@ func (a *ahead[T]) fill(enc *encoder, recs []*kgo.Record, maxBytes int, decode f
 	a.rows = slices.Grow(getRows[T](enc), len(recs))[:len(recs)] // zeroed: pooled rows are cleared
 	a.errs = make([]error, len(recs))
 	a.done = make([]bool, len(recs))
+	a.more = make([]recAhead, len(recs))
 	for i, r := range recs {
+		a.more[i] = readAhead(r)
 		if r.Attrs.IsControl() || r.Value == nil || len(r.Value) > maxBytes {
 			continue
 		}
@@ -71,6 +97,16 @@ func (a *ahead[T]) take(r *kgo.Record, decode func(*kgo.Record) (T, error)) (T, 
 		}
 	}
 	return decode(r)
+}
+
+// peek returns what fill read of r besides its row, if fill saw r.
+func (a *ahead[T]) peek(r *kgo.Record) (recAhead, bool) {
+	for ; a.seen < len(a.recs); a.seen++ {
+		if a.recs[a.seen] == r {
+			return a.more[a.seen], true
+		}
+	}
+	return recAhead{}, false
 }
 
 // predecode decodes the records of a poll's partitions ahead of the loop,

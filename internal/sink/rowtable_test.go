@@ -121,6 +121,8 @@ func (t *rowTable[T]) predecode(recs []*kgo.Record, maxBytes int) {
 
 func (t *rowTable[T]) release() { t.ahead.drop(t.enc) }
 
+func (t *rowTable[T]) peek(r *kgo.Record) (recAhead, bool) { return t.ahead.peek(r) }
+
 // take returns r's row, decoded ahead when predecode saw r.
 func (t *rowTable[T]) take(r *kgo.Record) (T, error) { return t.ahead.take(r, t.decode) }
 

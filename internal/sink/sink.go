@@ -76,6 +76,9 @@ type Sink struct {
 	fresh   *freshness
 	enc     *encoder    // shared by the tables: codec and row pools
 	pool    *recordPool // fetched records' memory, recycled after each poll
+	// recycling counts the polls being given back to the pool beside the
+	// loop; Run waits for them.
+	recycling sync.WaitGroup
 
 	mu        sync.Mutex // the loop and the group callbacks share the state below
 	bufs      map[partKey]*partBuf
@@ -93,6 +96,7 @@ type Sink struct {
 	released  atomic.Int64      // of flying, what encoded flights let go of (rows less files); they add it, unfly takes it back
 	flights   []*partBuf        // partitions with a flight not landed, oldest first
 	landed    []*partBuf        // partitions whose flights landed since the last commit
+	inflight  *asyncCommit      // the commit of landed partitions on its way, if any
 	relieveAt int64             // unflown bytes from which relieve tries again; 0: at once
 	peak      int64             // the most buffered after a record was taken
 	retries   int64
@@ -228,6 +232,7 @@ func (s *Sink) shutdown(ctx context.Context) error {
 	}
 	s.client.CloseAllowingRebalance()
 	s.meta.Close()
+	s.recycling.Wait()
 	if err != nil {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
@@ -306,7 +311,9 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	for _, t := range ahead {
 		t.release()
 	}
-	recycle(fetches) // nothing buffered points into the poll's records
+	// Nothing buffered points into the poll's records: they go back to the
+	// pool (zeroed, record by record) beside the loop.
+	s.recycling.Go(func() { recycle(fetches) })
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
@@ -453,6 +460,8 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 	}
 	pk := partKey{p.Topic, p.Partition}
 	pb := s.buffer(pk)
+	pb.ahead, _ = pb.table.(predecoder)
+	defer func() { pb.ahead = nil }()
 	var errs []error
 	var consumed int64
 	for _, r := range p.Records {
@@ -497,8 +506,9 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 	size := int64(len(r.Value)) + rowOverhead
 	pb.bytes += size
 	s.buffered += size
-	if at, ok := producedAt(r); ok {
-		pb.produced = append(pb.produced, at)
+	ra := pb.readAhead(r)
+	if ra.hasAt {
+		pb.produced = append(pb.produced, ra.at)
 	}
 	if pb.table == nil {
 		if !s.skipped[r.Topic] {
@@ -510,7 +520,10 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 	reason := screen(r, s.cfg.MaxRecordBytes)
 	var sc seqCheck
 	if reason == "" && pb.deduping() {
-		sc = pb.seqs.check(r)
+		if !ra.seqRead {
+			ra.seq, ra.hasSeq = parseSeq(r.Value)
+		}
+		sc = pb.seqs.checkSeq(r, ra.seq, ra.hasSeq)
 	}
 	switch {
 	case sc.dup != "":
