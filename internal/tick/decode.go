@@ -311,17 +311,13 @@ func (s *scan) number() []byte {
 // right after it (a fraction, an exponent) means "not a plain integer".
 func (s *scan) int(dst *int64) bool {
 	neg := s.eat('-')
-	b, i := s.b, s.i // locals: the loop keeps them in registers
-	start := i
-	var v uint64 // 19 digits fit
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if i-start == 19 {
-			return false // overflowing: the slow way decides
-		}
-		v = v*10 + uint64(b[i]-'0')
+	b, start := s.b, s.i
+	v, n := digitsPrefix(b[start:]) // 19 digits fit
+	i := start + n
+	if n == 19 && i < len(b) && b[i]-'0' < 10 {
+		return false // overflowing: the slow way decides
 	}
 	s.i = i
-	n := i - start
 	if n == 0 || (b[start] == '0' && n > 1) || v > 1<<63-1 {
 		return false
 	}
