@@ -26,11 +26,14 @@ type predecoder interface {
 }
 
 // recAhead is what the loop needs of a record besides its row, read ahead
-// with the row: its produce time and its seq.
+// with the row: its produce time and its seq, and how decoding its row
+// went.
 type recAhead struct {
 	at, seq       int64
+	err           error // decoding the row failed: the record is malformed
 	hasAt, hasSeq bool
 	seqRead       bool // seq and hasSeq are parseSeq's; false: not read yet
+	decoded       bool // the row and err are the decoding's
 }
 
 // readAhead reads what the loop needs of r besides its row.
@@ -42,14 +45,12 @@ func readAhead(r *kgo.Record) recAhead {
 	return ra
 }
 
-// ahead holds rows decoded ahead of add: rows[i], errs[i] and more[i]
-// belong to recs[i]; next is where add looks first, and seen where peek
-// does.
+// ahead holds rows decoded ahead of add: rows[i] and more[i] belong to
+// recs[i]; next is where add looks first, and seen where peek does. Both
+// slices come from the encoder's pools and go back to them.
 type ahead[T any] struct {
 	recs []*kgo.Record
 	rows []T
-	errs []error
-	done []bool
 	more []recAhead
 	next int
 	seen int
@@ -60,16 +61,15 @@ func (a *ahead[T]) fill(enc *encoder, recs []*kgo.Record, maxBytes int, decode f
 	a.drop(enc)
 	a.recs = recs
 	a.rows = slices.Grow(getRows[T](enc), len(recs))[:len(recs)] // zeroed: pooled rows are cleared
-	a.errs = make([]error, len(recs))
-	a.done = make([]bool, len(recs))
-	a.more = make([]recAhead, len(recs))
+	a.more = slices.Grow(getRows[recAhead](enc), len(recs))[:len(recs)]
 	for i, r := range recs {
-		a.more[i] = readAhead(r)
+		m := &a.more[i]
+		*m = readAhead(r)
 		if r.Attrs.IsControl() || r.Value == nil || len(r.Value) > maxBytes {
 			continue
 		}
-		a.rows[i], a.errs[i] = decode(r)
-		a.done[i] = true
+		a.rows[i], m.err = decode(r)
+		m.decoded = true
 	}
 }
 
@@ -77,6 +77,7 @@ func (a *ahead[T]) fill(enc *encoder, recs []*kgo.Record, maxBytes int, decode f
 // poll's records.
 func (a *ahead[T]) drop(enc *encoder) {
 	putRows(enc, a.rows)
+	putRows(enc, a.more)
 	*a = ahead[T]{}
 }
 
@@ -90,8 +91,8 @@ func (a *ahead[T]) take(r *kgo.Record, decode func(*kgo.Record) (T, error)) (T, 
 		i := a.next
 		a.next++
 		if a.recs[i] == r {
-			if a.done[i] {
-				return a.rows[i], a.errs[i]
+			if m := &a.more[i]; m.decoded {
+				return a.rows[i], m.err
 			}
 			break
 		}

@@ -76,9 +76,6 @@ type Sink struct {
 	fresh   *freshness
 	enc     *encoder    // shared by the tables: codec and row pools
 	pool    *recordPool // fetched records' memory, recycled after each poll
-	// recycling counts the polls being given back to the pool beside the
-	// loop; Run waits for them.
-	recycling sync.WaitGroup
 
 	mu        sync.Mutex // the loop and the group callbacks share the state below
 	bufs      map[partKey]*partBuf
@@ -232,7 +229,6 @@ func (s *Sink) shutdown(ctx context.Context) error {
 	}
 	s.client.CloseAllowingRebalance()
 	s.meta.Close()
-	s.recycling.Wait()
 	if err != nil {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
@@ -311,9 +307,7 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	for _, t := range ahead {
 		t.release()
 	}
-	// Nothing buffered points into the poll's records: they go back to the
-	// pool (zeroed, record by record) beside the loop.
-	s.recycling.Go(func() { recycle(fetches) })
+	recycle(fetches) // nothing buffered points into the poll's records
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
