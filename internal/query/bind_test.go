@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,8 +28,8 @@ func TestQueryDeferredBindingPreparesNoFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.deferred || !strings.Contains(p.sql, "$"+bindParam) {
-		t.Fatalf("planned statement does not defer binding: deferred=%v sql=%s", p.deferred, p.sql)
+	if len(p.args) != 1 || !strings.Contains(p.sql, "$"+p.args[0].Name) {
+		t.Fatalf("planned statement does not bind its files as a parameter: args=%v sql=%s", p.args, p.sql)
 	}
 	if err := os.Remove(filepath.Join(te.store.Root(), filepath.FromSlash(tradesKey1))); err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestQueryDeferredBindingPreparesNoFile(t *testing.T) {
 		if typ, _ := st.StatementType(); typ != duckdb.STATEMENT_TYPE_SELECT {
 			t.Errorf("statement type %v, want SELECT", typ)
 		}
-		_, err = st.QueryContext(ctx, bindArgs())
+		_, err = st.QueryContext(ctx, p.args)
 		if err == nil || !strings.Contains(err.Error(), "trades-0-") {
 			t.Errorf("running without its file: err = %v, want one naming the file", err)
 		}
@@ -50,6 +51,50 @@ func TestQueryDeferredBindingPreparesNoFile(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("prepare read a file: %v", err)
+	}
+}
+
+// TestQueryFileListIsOneParameter proves that a planned statement hands
+// DuckDB each reference's files as one list parameter: its text names no
+// file and is as long for eight files as for one, while the answers and
+// pruning are those of the files the parameters list.
+func TestQueryFileListIsOneParameter(t *testing.T) {
+	te, _ := newPrunedEngines(t)
+	mustQuery(t, te.Engine, "SELECT 1") // refresh the views
+	conn := newTestConn(t, te.Engine)
+	planned := func(sql string) *plan {
+		t.Helper()
+		p, err := te.plan(t.Context(), conn, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const q = "SELECT count(*) FROM trades AS t WHERE %s"
+	one := planned(fmt.Sprintf(q, "dt = '2026-11-02' AND hr = 13"))
+	all := planned(fmt.Sprintf(q, "hr = hr"))
+	for _, p := range []*plan{one, all} {
+		if strings.Contains(p.sql, ".parquet") || strings.Contains(p.sql, te.store.Root()) {
+			t.Fatalf("the statement names files: %s", p.sql)
+		}
+	}
+	if n1, n8 := len(one.args[0].Value.([]string)), len(all.args[0].Value.([]string)); n1 != 1 || n8 != 8 {
+		t.Fatalf("the parameters list %d and %d files, want 1 and 8", n1, n8)
+	}
+	// The two differ only in their filters and their parameters' names.
+	strip := func(p *plan) string {
+		s := strings.ReplaceAll(p.sql, p.args[0].Name, "files")
+		return s[:strings.LastIndex(s, "WHERE")]
+	}
+	if strip(one) != strip(all) {
+		t.Fatalf("the statement grows with its files:\n%s\n%s", one.sql, all.sql)
+	}
+	two := planned("SELECT count(*) FROM trades a JOIN trades b USING (symbol, ts) WHERE a.dt = '2026-11-02' AND b.dt = '2026-11-03'")
+	if len(two.args) != 2 || two.args[0].Name == two.args[1].Name {
+		t.Fatalf("two references: args %v, want a parameter each", two.args)
+	}
+	if res := mustQuery(t, te.Engine, fmt.Sprintf(q, "dt = '2026-11-02' AND hr = 13")); res.Rows[0][0] != int64(2) || res.Stats.FilesScanned != 1 {
+		t.Fatalf("rows %v, %d files scanned, want 2 trades from 1 file", res.Rows, res.Stats.FilesScanned)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -16,11 +17,11 @@ import (
 type plan struct {
 	sql    string
 	parsed bool // DuckDB's parser took it as one SELECT (pruning applies)
-	// deferred is set when sql binds its files as it runs, given bindArgs
-	// (see deferBinding).
-	deferred bool
-	scans    []scan
-	fetch    fetchStats
+	// args bind sql's file-list parameters (see fileArg); with any, sql
+	// binds its files only as it runs.
+	args  []driver.NamedValue
+	scans []scan
+	fetch fetchStats
 }
 
 // scan is what one reference to a catalog table reads.
@@ -101,7 +102,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 		if err != nil {
 			return nil, err
 		}
-		p.sql, p.deferred = subs.apply(rewritten), subs.deferred
+		p.sql, p.args = subs.apply(rewritten), subs.args
 	}
 	return p, nil
 }
@@ -143,16 +144,17 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 // replaceRef points the reference's node, in place, at a placeholder that
 // the rendered statement swaps for a subquery over the kept files, under
 // the same alias, so the rest of the statement binds as before. The file
-// list never goes through DuckDB's parse tree: with thousands of files,
-// serialising it there and back cost more than running the query.
+// list never goes through DuckDB's parse tree, nor its SQL text: it is a
+// parameter of the statement (see fileArg).
 func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, cold bool, subs *substitutions) error {
-	deferBind := len(paths) > 0
-	o := bodyOpts{uniform: e.uniformFiles(ctx, v.table, files, paths), cold: cold, deferBind: deferBind}
+	o := bodyOpts{uniform: e.uniformFiles(ctx, v.table, files, paths), cold: cold}
+	if len(paths) > 0 {
+		o.files = subs.files(paths)
+	}
 	body, err := e.viewBody(ctx, v.table, paths, o)
 	if err != nil {
 		return err
 	}
-	subs.deferred = subs.deferred || deferBind
 	r.node["table_name"] = subs.add(body)
 	r.node["schema_name"], r.node["catalog_name"], r.node["alias"] = "", "", r.alias
 	return nil

@@ -276,7 +276,7 @@ func (e *Engine) query(ctx context.Context, sql string, start time.Time) (*Resul
 // does not bind but the user's does, the user's runs unpruned: pruning must
 // never change an answer or refuse a query.
 func (e *Engine) run(ctx context.Context, conn *sql.Conn, p *plan, query string, planStart time.Time) (*Result, error) {
-	res, prepErr, err := e.execute(ctx, conn, p.sql, p.deferred, p.fetch.took, planStart)
+	res, prepErr, err := e.execute(ctx, conn, p.sql, p.args, p.fetch.took, planStart)
 	if prepErr == nil || p.sql == query {
 		if err == nil {
 			if !p.parsed {
@@ -296,7 +296,7 @@ func (e *Engine) run(ctx context.Context, conn *sql.Conn, p *plan, query string,
 	if err := e.ensureFullViews(ctx); err != nil {
 		return nil, err
 	}
-	res, _, err = e.execute(ctx, conn, query, false, 0, planStart)
+	res, _, err = e.execute(ctx, conn, query, nil, 0, planStart)
 	if err == nil {
 		res.Stats.addScans(e.fullScans(referencedTables(ctx, conn, query, e.cfg.Database)))
 	}
@@ -305,9 +305,10 @@ func (e *Engine) run(ctx context.Context, conn *sql.Conn, p *plan, query string,
 
 // execute prepares the statement, refusing anything but a read, runs it and
 // converts its rows, on one prepared statement. prepErr is set when the
-// statement was refused or did not bind (err then is the same). A deferred
-// statement (see deferBinding) binds as it starts running.
-func (e *Engine) execute(ctx context.Context, conn *sql.Conn, query string, deferred bool, fetch time.Duration, planStart time.Time) (res *Result, prepErr, err error) {
+// statement was refused or did not bind (err then is the same). A
+// statement with file-list parameters (args, see fileArg) binds as it
+// starts running.
+func (e *Engine) execute(ctx context.Context, conn *sql.Conn, query string, args []driver.NamedValue, fetch time.Duration, planStart time.Time) (res *Result, prepErr, err error) {
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
@@ -320,13 +321,9 @@ func (e *Engine) execute(ctx context.Context, conn *sql.Conn, query string, defe
 		}
 		defer st.Close()
 		planned := time.Now()
-		var args []driver.NamedValue
-		if deferred {
-			args = bindArgs()
-		}
 		rows, qerr := st.QueryContext(ctx, args)
 		if qerr != nil {
-			if deferred && isBindError(qerr) {
+			if len(args) > 0 && isBindError(qerr) {
 				prepErr = badQuery(qerr, query)
 				return prepErr
 			}

@@ -29,17 +29,17 @@ func isParquet(t catalog.Table) bool {
 	return c == "" || c == "parquet"
 }
 
-// readSource is the table function call reading paths as the table's
+// readSource is the table function call reading the files as the table's
 // classification says. unionByName matters for Parquet and CSV, whose
 // files name their own columns.
-func readSource(t catalog.Table, paths []string, unionByName bool) (string, error) {
+func readSource(t catalog.Table, files fileArg, unionByName bool) (string, error) {
 	switch strings.ToLower(t.Classification) {
 	case "", "parquet":
-		return readParquet(paths, t.PartitionKeys, unionByName), nil
+		return readParquet(files, t.PartitionKeys, unionByName), nil
 	case "json":
-		return readJSON(t, paths), nil
+		return readJSON(t, files), nil
 	case "csv":
-		return readCSV(t, paths), nil
+		return readCSV(t, files), nil
 	}
 	return "", fmt.Errorf("query: table %s is classified %q; the engine reads parquet, json and csv tables (re-crawl it or fix its classification)", t.Name, t.Classification)
 }
@@ -48,7 +48,7 @@ func readSource(t catalog.Table, paths []string, unionByName bool) (string, erro
 // (format auto tells them apart per file) with the catalog's columns
 // declared under their names in the files: nothing is sampled, and a key
 // missing from a file reads NULL.
-func readJSON(t catalog.Table, paths []string) string {
+func readJSON(t catalog.Table, files fileArg) string {
 	cols := make([]string, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		typ, ok := duckType(c.Type)
@@ -58,9 +58,9 @@ func readJSON(t catalog.Table, paths []string) string {
 		cols = append(cols, quoteLiteral(fileName(c))+": "+quoteLiteral(typ))
 	}
 	var b strings.Builder
-	b.WriteString("read_json([" + quotePaths(paths) + "], format = 'auto', records = true")
+	b.WriteString("read_json(" + files.sql() + ", format = 'auto', records = true")
 	b.WriteString(", columns = {" + strings.Join(cols, ", ") + "}")
-	b.WriteString(", compression = " + quoteLiteral(compression(t, paths, "uncompressed", "auto_detect")))
+	b.WriteString(", compression = " + quoteLiteral(compression(t, files.paths, "uncompressed", "auto_detect")))
 	b.WriteString(hiveParams(t.PartitionKeys) + ")")
 	return b.String()
 }
@@ -70,7 +70,7 @@ func readJSON(t catalog.Table, paths []string) string {
 // to the catalog's types by the view, so a value beyond the sniffer's
 // sample cannot fail the read with a type DuckDB guessed. A table whose
 // skip.header.line.count is 0 (made by others) is read by position.
-func readCSV(t catalog.Table, paths []string) string {
+func readCSV(t catalog.Table, files fileArg) string {
 	delim := t.Parameters[catalog.ParamDelimiter]
 	if delim == "" {
 		delim = ","
@@ -80,7 +80,7 @@ func readCSV(t catalog.Table, paths []string) string {
 		header = false
 	}
 	var b strings.Builder
-	b.WriteString("read_csv([" + quotePaths(paths) + "], delim = " + quoteLiteral(delim))
+	b.WriteString("read_csv(" + files.sql() + ", delim = " + quoteLiteral(delim))
 	b.WriteString(", header = " + strconv.FormatBool(header) + ", all_varchar = true, union_by_name = " + strconv.FormatBool(header))
 	if !header {
 		// Without a header the fields are the catalog's columns in order.
@@ -90,7 +90,7 @@ func readCSV(t catalog.Table, paths []string) string {
 		}
 		b.WriteString(", names = [" + strings.Join(names, ", ") + "]")
 	}
-	b.WriteString(", compression = " + quoteLiteral(compression(t, paths, "none", "auto")))
+	b.WriteString(", compression = " + quoteLiteral(compression(t, files.paths, "none", "auto")))
 	b.WriteString(hiveParams(t.PartitionKeys) + ")")
 	return b.String()
 }

@@ -268,7 +268,7 @@ func TestQueryTextTablesLockedDown(t *testing.T) {
 
 func TestReadSourceRefusesUnknownClassification(t *testing.T) {
 	tb := newTextTable("avro")
-	if _, err := readSource(tb, []string{"/x"}, false); err == nil || !strings.Contains(err.Error(), "avro") {
+	if _, err := readSource(tb, fileArg{paths: []string{"/x"}}, false); err == nil || !strings.Contains(err.Error(), "avro") {
 		t.Fatalf("err = %v, want one naming the classification", err)
 	}
 }

@@ -109,9 +109,10 @@ type bodyOpts struct {
 	// than it saves (a reader per file at every bind), so warm files bind
 	// as the first one.
 	cold bool
-	// deferBind binds the files when the statement runs, not when it is
-	// prepared (see deferBinding); a view cannot take that parameter.
-	deferBind bool
+	// files, when set, is the parameter the statement binds the paths to
+	// as it runs (see fileArg); a view cannot take one, and has its paths
+	// inline.
+	files fileArg
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
@@ -123,16 +124,24 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 		return emptySelect(cols), nil
 	}
 	t = e.withJSONKeys(ctx, t, paths)
-	source, err := readSource(t, paths, !o.uniform || o.cold)
+	files := o.files
+	if files.param == "" {
+		files = fileArg{paths: paths}
+	}
+	source, err := readSource(t, files, !o.uniform || o.cold)
 	if err != nil {
 		return "", err
 	}
 	// Files of one schema bind as the first one does: describing it alone
 	// spares DuckDB checking every path, and serves every set of these
-	// files that starts with it.
+	// files that starts with it. Others are described with their paths
+	// inline, outside the statement.
 	described := source
-	if o.uniform {
-		described = readParquet(paths[:1], t.PartitionKeys, false)
+	switch {
+	case o.uniform:
+		described = readParquet(fileArg{paths: paths[:1]}, t.PartitionKeys, false)
+	case files.param != "":
+		described, _ = readSource(t, fileArg{paths: paths}, !o.uniform || o.cold)
 	}
 	have, err := e.describe(ctx, described)
 	if err != nil {
@@ -141,9 +150,6 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	exprs := make([]string, 0, len(cols))
 	for _, c := range cols {
 		exprs = append(exprs, columnExpr(c, have))
-	}
-	if o.deferBind {
-		source = deferBinding(source)
 	}
 	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + source, nil
 }
@@ -258,8 +264,8 @@ func emptySelect(cols []catalog.Column) string {
 	return "SELECT " + strings.Join(exprs, ", ") + " WHERE false"
 }
 
-// readParquet is the table function call reading paths with the partition
-// keys typed as the catalog says.
-func readParquet(paths []string, keys []catalog.Column, unionByName bool) string {
-	return "read_parquet([" + quotePaths(paths) + "], union_by_name = " + strconv.FormatBool(unionByName) + hiveParams(keys) + ")"
+// readParquet is the table function call reading the files with the
+// partition keys typed as the catalog says.
+func readParquet(files fileArg, keys []catalog.Column, unionByName bool) string {
+	return "read_parquet(" + files.sql() + ", union_by_name = " + strconv.FormatBool(unionByName) + hiveParams(keys) + ")"
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"crypto/rand"
+	"database/sql/driver"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -9,17 +10,18 @@ import (
 
 // substitutions are the subqueries standing in for table references of a
 // rewritten statement: each reference first names a placeholder table,
-// which the rendered SQL then swaps for its subquery.
+// which the rendered SQL then swaps for its subquery. The subqueries'
+// file lists are parameters of the statement (see fileArg).
 type substitutions struct {
 	nonce  string
 	bodies []string
-	// deferred is set once a subquery binds its files only as the
-	// statement runs (see deferBinding).
-	deferred bool
+	// args bind the file-list parameters as the statement runs; with any,
+	// the statement binds its files only then.
+	args []driver.NamedValue
 }
 
-// newSubstitutions starts a set whose placeholder names no statement can
-// hold by chance.
+// newSubstitutions starts a set whose placeholder and parameter names no
+// statement can hold by chance.
 func newSubstitutions() *substitutions {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
@@ -34,6 +36,14 @@ func (s *substitutions) add(body string) string {
 
 func (s *substitutions) name(i int) string {
 	return "__ticklake_ref_" + s.nonce + "_" + strconv.Itoa(i)
+}
+
+// files returns a new parameter that is bound to paths as the statement
+// runs, for a reader's files argument.
+func (s *substitutions) files(paths []string) fileArg {
+	name := "ticklake_files_" + s.nonce + "_" + strconv.Itoa(len(s.args))
+	s.args = append(s.args, driver.NamedValue{Name: name, Value: paths})
+	return fileArg{paths: paths, param: name}
 }
 
 // apply swaps every placeholder in sql, quoted or not, for its subquery.
