@@ -221,3 +221,25 @@ func TestFrozenDictsOutliveGrowthAndClear(t *testing.T) {
 		})
 	}
 }
+
+// TestTimedFlushWritesPartitionsSideBySide: a timed flush sends every
+// partition's range on a flight of its own, so their claims wait at a slow
+// lake together rather than one after the other.
+func TestTimedFlushWritesPartitionsSideBySide(t *testing.T) {
+	brokers := newTestCluster(t)
+	store := newGatedLake(t)
+	prod := newSpreadProducer(t, brokers)
+	spread(t, prod, 30, 3) // under FlushRows: only the timed flush writes them
+	s := newTestSink(t, brokers, store, func(c *Config) { c.FlushInterval = 300 * time.Millisecond })
+	cancel, wait := startSink(t, s)
+	defer cancel()
+	waitFor(t, "the three partitions' claims at the gate together", func() bool { return store.claimsWaiting() >= 3 })
+	close(store.open)
+	waitFor(t, "every record written", func() bool { return s.Stats().Topics[tick.TopicTrades].Written == 90 })
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkOffsets(t, tick.TopicTrades, readLake(t, store.Dir)[tick.TopicTrades], prod.hw, nil)
+	checkChains(t, store, prod.hw)
+}

@@ -40,7 +40,10 @@ type rangeFile struct {
 // flush writes the flush range of every buffer, then commits the offsets
 // whose files are all in the lake. The partitions' flights land first (a
 // parked one is retried); a range being reproduced waits for its last
-// record. The caller holds s.mu.
+// record. Ranges that can fly are written by flights, side by side, and
+// landed here: on a store that answers slowly, as S3 does, a flush of many
+// partitions takes about as long as one. The others are encoded on every
+// core, then claimed and stored one by one. The caller holds s.mu.
 func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	start := time.Now()
 	var errs []error
@@ -49,15 +52,27 @@ func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 			errs = append(errs, s.settle(ctx, pb)) // a range still parked keeps the next one waiting
 		}
 	}
-	pre := s.encodeRanges(bufs)
-	var toCommit []*partBuf
-	for i, pb := range bufs {
-		if pb.writable() {
-			if err := s.writeRange(ctx, pb, pre[i]); err != nil {
-				errs = append(errs, err)
-				continue
-			}
+	var flown, rest []*partBuf
+	for _, pb := range bufs {
+		if s.flies(pb) {
+			s.launch(ctx, pb)
+			flown = append(flown, pb)
+		} else {
+			rest = append(rest, pb)
 		}
+	}
+	pre := s.encodeRanges(rest)
+	for i, pb := range rest {
+		if pb.writable() {
+			errs = append(errs, s.writeRange(ctx, pb, pre[i]))
+		}
+	}
+	for _, pb := range flown {
+		<-pb.flight.done
+		errs = append(errs, s.land(ctx, pb))
+	}
+	var toCommit []*partBuf
+	for _, pb := range bufs {
 		if off := pb.commitOffset(); off >= 0 && off > pb.committed {
 			toCommit = append(toCommit, pb)
 		}
