@@ -72,7 +72,7 @@ func TestQueryFileListIsOneParameter(t *testing.T) {
 	}
 	const q = "SELECT count(*) FROM trades AS t WHERE %s"
 	one := planned(fmt.Sprintf(q, "dt = '2026-11-02' AND hr = 13"))
-	all := planned(fmt.Sprintf(q, "hr = hr"))
+	all := planned(fmt.Sprintf(q, "dt = dt AND hr = hr"))
 	for _, p := range []*plan{one, all} {
 		if strings.Contains(p.sql, ".parquet") || strings.Contains(p.sql, te.store.Root()) {
 			t.Fatalf("the statement names files: %s", p.sql)

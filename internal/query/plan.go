@@ -79,6 +79,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 	}
 	p := &plan{sql: query, parsed: true}
 	subs := newSubstitutions()
+	used := findUsedColumns(tree)
 	for _, r := range w.refs {
 		v := views[r.table]
 		kept := v.files
@@ -92,7 +93,7 @@ func (e *Engine) plan(ctx context.Context, conn *sql.Conn, query string) (*plan,
 			return nil, err
 		}
 		p.scans = append(p.scans, v.scanOf(r.table, kept))
-		if err := e.replaceRef(ctx, r, v, kept, paths, cold, subs); err != nil {
+		if err := e.replaceRef(ctx, r, v, kept, paths, cold, used, subs); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -143,11 +144,15 @@ func deserialize(ctx context.Context, conn *sql.Conn, tree any) (string, error) 
 
 // replaceRef points the reference's node, in place, at a placeholder that
 // the rendered statement swaps for a subquery over the kept files, under
-// the same alias, so the rest of the statement binds as before. The file
+// the same alias, so the rest of the statement binds as before; it
+// projects only the columns the statement may use. The file
 // list never goes through DuckDB's parse tree, nor its SQL text: it is a
 // parameter of the statement (see fileArg).
-func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, cold bool, subs *substitutions) error {
+func (e *Engine) replaceRef(ctx context.Context, r *tableRef, v view, files []viewFile, paths []string, cold bool, used usedColumns, subs *substitutions) error {
 	o := bodyOpts{uniform: e.uniformFiles(ctx, v.table, files, paths), cold: cold}
+	if len(asList(r.node["column_name_alias"])) == 0 { // t(a, b) renames columns by position
+		o.used = &used
+	}
 	if len(paths) > 0 {
 		o.files = subs.files(paths)
 	}

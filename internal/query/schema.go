@@ -113,6 +113,9 @@ type bodyOpts struct {
 	// as it runs (see fileArg); a view cannot take one, and has its paths
 	// inline.
 	files fileArg
+	// used, when set, names the columns the statement may use: the others
+	// are left out of the SELECT (see usedColumns).
+	used *usedColumns
 }
 
 // viewBody is the SELECT behind a table's view: the catalog's columns, then
@@ -149,7 +152,12 @@ func (e *Engine) viewBody(ctx context.Context, t catalog.Table, paths []string, 
 	}
 	exprs := make([]string, 0, len(cols))
 	for _, c := range cols {
-		exprs = append(exprs, columnExpr(c, have))
+		if o.used == nil || o.used.uses(c.Name) {
+			exprs = append(exprs, columnExpr(c, have))
+		}
+	}
+	if len(exprs) == 0 { // count(*): a SELECT needs a column
+		exprs = append(exprs, columnExpr(cols[0], have))
 	}
 	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + source, nil
 }
