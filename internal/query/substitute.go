@@ -20,8 +20,8 @@ type substitutions struct {
 	args []driver.NamedValue
 }
 
-// newSubstitutions starts a set whose placeholder and parameter names no
-// statement can hold by chance.
+// newSubstitutions starts a set whose placeholder names no statement can
+// hold by chance.
 func newSubstitutions() *substitutions {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
@@ -39,9 +39,12 @@ func (s *substitutions) name(i int) string {
 }
 
 // files returns a new parameter that is bound to paths as the statement
-// runs, for a reader's files argument.
+// runs, for a reader's files argument. Its name is the same at every run
+// (ticklake_files_0, _1, ...): DuckDB names an unaliased scalar subquery's
+// column after its text, which holds the name. A statement naming it
+// itself gets the paths it reads, which it could read anyway.
 func (s *substitutions) files(paths []string) fileArg {
-	name := "ticklake_files_" + s.nonce + "_" + strconv.Itoa(len(s.args))
+	name := "ticklake_files_" + strconv.Itoa(len(s.args))
 	s.args = append(s.args, driver.NamedValue{Name: name, Value: paths})
 	return fileArg{paths: paths, param: name}
 }
