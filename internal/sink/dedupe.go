@@ -101,14 +101,9 @@ type seqCheck struct {
 	seq  int64
 }
 
-// check looks r up. Records of non-idempotent or transactional producers,
-// or without key or seq, are not checked (zero seqCheck).
-func (d *dedupe) check(r *kgo.Record) seqCheck {
-	seq, ok := parseSeq(r.Value)
-	return d.checkSeq(r, seq, ok)
-}
-
-// checkSeq is check with r's seq read already: ok false means r has none.
+// checkSeq looks r up, given its seq (ok false: r has none). Records of
+// non-idempotent or transactional producers, or without key or seq, are not
+// checked (zero seqCheck).
 func (d *dedupe) checkSeq(r *kgo.Record, seq int64, ok bool) seqCheck {
 	if !ok || r.ProducerID < 0 || r.Attrs.IsTransactional() || len(r.Key) == 0 {
 		return seqCheck{}

@@ -199,3 +199,9 @@ func TestMarkerKeepsAnEmptyState(t *testing.T) {
 		})
 	}
 }
+
+// check looks r up as the loop does, reading its seq first.
+func (d *dedupe) check(r *kgo.Record) seqCheck {
+	seq, ok := parseSeq(r.Value)
+	return d.checkSeq(r, seq, ok)
+}
