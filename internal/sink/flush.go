@@ -62,9 +62,11 @@ func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 		}
 	}
 	pre := s.encodeRanges(rest)
+	synced := 0
 	for i, pb := range rest {
 		if pb.writable() {
 			errs = append(errs, s.writeRange(ctx, pb, pre[i]))
+			synced++
 		}
 	}
 	for _, pb := range flown {
@@ -79,7 +81,9 @@ func (s *Sink) flush(ctx context.Context, bufs []*partBuf) error {
 	}
 	if len(toCommit) > 0 {
 		errs = append(errs, s.commit(ctx, toCommit))
-		s.met.flush.Observe(time.Since(start).Seconds())
+		if synced > 0 { // flights are timed as they land
+			s.met.flush.Observe(time.Since(start).Seconds())
+		}
 	}
 	return errors.Join(errs...)
 }
