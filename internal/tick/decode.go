@@ -7,63 +7,68 @@ import (
 
 // Decoder parses trade and quote wire values without reflection, and
 // interns the short strings that repeat (symbols, exchanges, sides,
-// conditions). Anything its fast path does not expect (escapes, unknown
-// fields, nulls, exotic numbers) is handed to DecodeTrade/DecodeQuote, so
-// it accepts and refuses exactly what they do. A Decoder is not safe for
-// concurrent use.
+// conditions), numbering them (see Refs). Anything its fast paths do not
+// expect (escapes, unknown fields, nulls, exotic numbers) is handed to
+// DecodeTrade/DecodeQuote, so it accepts and refuses exactly what they do.
+// A Decoder is not safe for concurrent use.
 type Decoder struct {
-	strs map[string]string
-	last [256]string // the last string interned in each of 256 slots, by a cheap hash
-	tmp  []string    // scratch for one list
-	slab []string    // backing store the decoded lists are cut from
-	// The wire bytes of the last list decoded and the list: consecutive
-	// trades mostly carry the same conditions, and the same bytes decode to
-	// the same list, which is then shared.
-	lastRaw  []byte
-	lastList []string
+	interner
+	tmp  []string // scratch for one list
+	slab []string // backing store the decoded lists are cut from
 }
-
-// maxSharedList is the longest list, in wire bytes, whose decoding is
-// remembered for the next value.
-const maxSharedList = 64
 
 // slabLen is how many list elements one slab allocation holds: decoded
 // lists share slabs instead of costing an allocation each.
 const slabLen = 4096
 
-// maxInterned bounds the intern table; past it strings are copied.
-const maxInterned = 1 << 14
-
 // NewDecoder returns a Decoder.
-func NewDecoder() *Decoder { return &Decoder{strs: make(map[string]string)} }
+func NewDecoder() *Decoder { return &Decoder{interner: newInterner()} }
 
 // Trade decodes a trade's wire value, like DecodeTrade. Trades decoded from
 // the same conditions may share their Conditions slice: it is read-only.
 func (d *Decoder) Trade(b []byte) (Trade, error) {
 	var t Trade
-	if d.canonicalTrade(b, &t) && t.Symbol != "" && t.Ts != 0 {
-		return t, nil
+	var r Refs
+	err := d.TradeRefs(b, &t, &r)
+	return t, err
+}
+
+// TradeRefs decodes a trade's wire value into t like Trade, and sets r to
+// the numbers of its strings and conditions.
+func (d *Decoder) TradeRefs(b []byte, t *Trade, r *Refs) error {
+	if d.canonicalTrade(b, t, r) && t.Symbol != "" && t.Ts != 0 {
+		return nil
 	}
-	t = Trade{}
-	if !d.trade(b, &t) {
-		return DecodeTrade(b)
+	*t, *r = Trade{}, Refs{}
+	if d.trade(b, t) && t.Symbol != "" && t.Ts != 0 {
+		return nil
 	}
-	if t.Symbol == "" || t.Ts == 0 {
-		return DecodeTrade(b)
-	}
-	return t, nil
+	var err error
+	*t, err = DecodeTrade(b)
+	return err
 }
 
 // Quote decodes a quote's wire value, like DecodeQuote.
 func (d *Decoder) Quote(b []byte) (Quote, error) {
 	var q Quote
-	if !d.quote(b, &q) {
-		return DecodeQuote(b)
+	var r Refs
+	err := d.QuoteRefs(b, &q, &r)
+	return q, err
+}
+
+// QuoteRefs decodes a quote's wire value into q like Quote, and sets r to
+// the numbers of its strings.
+func (d *Decoder) QuoteRefs(b []byte, q *Quote, r *Refs) error {
+	if d.canonicalQuote(b, q, r) && q.Symbol != "" && q.Ts != 0 {
+		return nil
 	}
-	if q.Symbol == "" || q.Ts == 0 {
-		return DecodeQuote(b)
+	*q, *r = Quote{}, Refs{}
+	if d.quote(b, q) && q.Symbol != "" && q.Ts != 0 {
+		return nil
 	}
-	return q, nil
+	var err error
+	*q, err = DecodeQuote(b)
+	return err
 }
 
 func (d *Decoder) trade(b []byte, t *Trade) bool {
@@ -150,27 +155,6 @@ func (d *Decoder) object(b []byte, field func(s *scan, key []byte) bool) bool {
 	}
 }
 
-// intern returns a string equal to b, shared when it was seen before.
-func (d *Decoder) intern(b []byte) string {
-	h := uint64(len(b))
-	if len(b) > 0 {
-		h |= uint64(b[0])<<8 | uint64(b[len(b)/2])<<16 | uint64(b[len(b)-1])<<24
-	}
-	slot := &d.last[(h*0x9e3779b97f4a7c15)>>(64-8)] // 256 slots: the top 8 bits of a multiplicative hash
-	if *slot == string(b) {
-		return *slot
-	}
-	if s, ok := d.strs[string(b)]; ok {
-		*slot = s
-		return s
-	}
-	s := string(b)
-	if len(d.strs) < maxInterned {
-		d.strs[s] = s
-	}
-	return s
-}
-
 // scan is a cursor over one JSON value.
 type scan struct {
 	b []byte
@@ -226,25 +210,17 @@ func (s *scan) raw() ([]byte, bool) {
 func (s *scan) str(d *Decoder, dst *string) bool {
 	b, ok := s.raw()
 	if ok {
-		*dst = d.intern(b)
+		*dst, _ = d.intern(b)
 	}
 	return ok
 }
 
 func (s *scan) strs(d *Decoder, dst *[]string) bool {
-	start := s.i
-	if n := len(d.lastRaw); n > 0 && len(s.b)-start >= n && string(s.b[start:start+n]) == string(d.lastRaw) {
-		s.i += n // a list is self-delimiting: the same bytes parse to the same list
-		*dst = d.lastList
-		return true
+	l, _, end, ok := d.listAt(s.b, s.i)
+	if ok {
+		*dst, s.i = l, end
 	}
-	if !s.list(d, dst) {
-		return false
-	}
-	if raw := s.b[start:s.i]; len(raw) <= maxSharedList {
-		d.lastRaw, d.lastList = append(d.lastRaw[:0], raw...), *dst
-	}
-	return true
+	return ok
 }
 
 // list reads a list of strings.

@@ -48,6 +48,10 @@ var decodeSeeds = []string{
 	`{not json`,
 	`{"symbol":"A","symbol":"B","ts":5}`,
 	`{"SYMBOL":"A","ts":5}`,
+	`{"symbol":"ABCDEFGH","ts":-1762092000000000001,"price":-0.5,"size":-0,"exchange":"Q\\","conditions":["@","F","T","I","X"],"side":"","seq":12345678901234567}`,
+	`{"symbol":"AAPL","ts":1,"price":1234567.1234567,"size":12345678,"exchange":"é","conditions":[],"side":"S","seq":0}`,
+	`{"symbol":"AAPL","ts":1,"price":12345678.5,"size":1,"exchange":"Q","conditions":[" ]"],"side":"S","seq":01}`,
+	`{"symbol":"MSFT","ts":1,"bid":0.0001,"bid_size":0,"ask":1e2,"ask_size":9223372036854775807,"exchange":"N","seq":-8}`,
 }
 
 func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
@@ -65,6 +69,13 @@ func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
 		gotQ, gotQErr := d.Quote(b)
 		if (wantQErr == nil) != (gotQErr == nil) || (wantQErr == nil && !reflect.DeepEqual(wantQ, gotQ)) {
 			t.Errorf("Quote(%q) = %+v, %v; DecodeQuote = %+v, %v", b, gotQ, gotQErr, wantQ, wantQErr)
+		}
+		// Again, with the strings and lists now in the decoder's caches.
+		if gotT, gotTErr = d.Trade(b); (wantTErr == nil) != (gotTErr == nil) || (wantTErr == nil && !reflect.DeepEqual(wantT, gotT)) {
+			t.Errorf("second Trade(%q) = %+v, %v; DecodeTrade = %+v, %v", b, gotT, gotTErr, wantT, wantTErr)
+		}
+		if gotQ, gotQErr = d.Quote(b); (wantQErr == nil) != (gotQErr == nil) || (wantQErr == nil && !reflect.DeepEqual(wantQ, gotQ)) {
+			t.Errorf("second Quote(%q) = %+v, %v; DecodeQuote = %+v, %v", b, gotQ, gotQErr, wantQ, wantQErr)
 		}
 	})
 }
@@ -183,4 +194,19 @@ func TestDecoderSequenceMatchesEncodingJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+func BenchmarkDecodeQuote(b *testing.B) {
+	v := []byte(decodeSeeds[1])
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			DecodeQuote(v)
+		}
+	})
+	b.Run("Decoder", func(b *testing.B) {
+		d := NewDecoder()
+		for b.Loop() {
+			d.Quote(v)
+		}
+	})
 }
