@@ -71,6 +71,16 @@ type dedupe struct {
 	// The producer of the last record: nearly every record has the same.
 	lastID  int64
 	lastMap map[string]*seqPos
+	// The last symbols of lastMap looked up, in 64 slots by a cheap hash
+	// of the key: most lookups end here, without hashing the key for the
+	// map. Cleared whenever lastMap changes.
+	near [64]nearSym
+}
+
+// nearSym is one slot of dedupe.near.
+type nearSym struct {
+	key string
+	pos *seqPos
 }
 
 // dedupes reports whether a topic's records carry seq and are de-duplicated.
@@ -115,13 +125,20 @@ func (d *dedupe) checkSeq(r *kgo.Record, seq int64, ok bool) seqCheck {
 			syms = make(map[string]*seqPos)
 			d.producers[r.ProducerID] = syms
 		}
-		d.lastID, d.lastMap = r.ProducerID, syms
+		d.lastID, d.lastMap, d.near = r.ProducerID, syms, [64]nearSym{}
 	}
-	pos := syms[string(r.Key)]
-	if pos == nil {
-		pos = &seqPos{seq: -1 << 63, off: -1}
-		syms[string(r.Key)] = pos
-		return seqCheck{pos: pos, seq: seq}
+	k := r.Key
+	slot := &d.near[(uint(len(k))*0x9e37+uint(k[0])*0x85eb+uint(k[len(k)-1])*0xc2b3)%64]
+	pos := slot.pos
+	if pos == nil || slot.key != string(k) {
+		pos = syms[string(k)]
+		if pos == nil {
+			pos = &seqPos{seq: -1 << 63, off: -1}
+			syms[string(k)] = pos
+			*slot = nearSym{key: string(k), pos: pos}
+			return seqCheck{pos: pos, seq: seq}
+		}
+		*slot = nearSym{key: string(k), pos: pos}
 	}
 	if seq <= pos.seq {
 		return seqCheck{dup: duplicateReason(r, seq, *pos)}
@@ -173,7 +190,7 @@ func (d *dedupe) evict(to int64) {
 	for _, id := range keep {
 		kept[id] = d.producers[id]
 	}
-	d.producers, d.lastID, d.lastMap = kept, -1, nil
+	d.producers, d.lastID, d.lastMap, d.near = kept, -1, nil, [64]nearSym{}
 }
 
 // kept lists the producers that survive eviction at to: those seen within

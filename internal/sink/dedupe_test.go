@@ -3,6 +3,7 @@ package sink
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -204,4 +205,38 @@ func TestMarkerKeepsAnEmptyState(t *testing.T) {
 func (d *dedupe) check(r *kgo.Record) seqCheck {
 	seq, ok := parseSeq(r.Value)
 	return d.checkSeq(r, seq, ok)
+}
+
+// TestDedupeMatchesPlainLookups checks the lookup cache against plain maps:
+// many symbols (more than the cache's slots, so slots are taken over), two
+// producers taking turns, resent and skipped seqs, and an eviction.
+func TestDedupeMatchesPlainLookups(t *testing.T) {
+	d := newDedupe(nil)
+	last := map[int64]map[string]int64{} // reference: producer -> symbol -> last seq written
+	rng := rand.New(rand.NewPCG(3, 4))
+	for off := range int64(20_000) {
+		if off == 10_000 {
+			d.evict(off + evictAfterOffsets) // drops both producers
+			clear(last)
+		}
+		pid := int64(1 + rng.IntN(2))
+		sym := fmt.Sprintf("S%d", rng.IntN(200))
+		if last[pid] == nil {
+			last[pid] = map[string]int64{}
+		}
+		prev, seen := last[pid][sym]
+		seq := prev + int64(rng.IntN(3)) - 1 // one back, the same, or the next
+		if !seen {
+			seq = int64(rng.IntN(5))
+		}
+		r := seqRec(pid, sym, seq, off)
+		c := d.check(r)
+		if wantDup := seen && seq <= prev; (c.dup != "") != wantDup {
+			t.Fatalf("offset %d: %s seq %d of producer %d after %d (seen %v): dup %q, want dup %v", off, sym, seq, pid, prev, seen, c.dup, wantDup)
+		}
+		if c.dup == "" {
+			c.note(r)
+			last[pid][sym] = seq
+		}
+	}
 }
