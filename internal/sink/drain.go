@@ -127,6 +127,23 @@ func offsetsOf(listed kadm.ListedOffsets) (map[partKey]int64, error) {
 	return out, errors.Join(errs...)
 }
 
+// launchDrained sends on a flight the range of every partition a drain has
+// consumed to its end offset, so that its files are encoded and written
+// while the other partitions are still read, instead of all at the end. The
+// drain's final flush lands them. The caller holds s.mu.
+func (s *Sink) launchDrained(ctx context.Context) {
+	for _, d := range s.drains {
+		if d.over || d.ends == nil {
+			continue
+		}
+		for pk, end := range d.ends {
+			if pb := s.bufs[pk]; pb != nil && s.assigned[pk] && pb.to >= end && s.flies(pb) {
+				s.launch(ctx, pb)
+			}
+		}
+	}
+}
+
 // checkDrains flushes everything when a drain request has been reached and
 // returns the requests that are complete; the loop answers them once OnFiles
 // has been told. The caller holds s.mu.

@@ -3,11 +3,15 @@ package sink
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ticklake/ticklake/internal/tick"
 )
 
 // TestFreshnessMatchesPrometheusHistogram feeds the same durations to the
@@ -86,5 +90,46 @@ func TestFreshnessBucketsAreLogSpaced(t *testing.T) {
 				t.Errorf("bucket(%v) = %d, want %d", tc.d, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFreshnessSamplesBusyRanges checks which records the freshness
+// histogram counts: each range's first freshSampleAll records, then one in
+// freshSampleEvery by offset.
+func TestFreshnessSamplesBusyRanges(t *testing.T) {
+	brokers := newTestCluster(t)
+	prod := newTestProducer(t, brokers)
+	at := []byte(strconv.FormatInt(time.Now().UnixNano(), 10))
+	var recs []*kgo.Record
+	for i := range 1000 {
+		sym := testSymbols[i%len(testSymbols)]
+		tr := tick.Trade{Symbol: sym, Ts: eventBase.UnixNano() + int64(i), Price: 100, Size: 1, Exchange: "Q", Conditions: []string{"@"}, Side: "B", Seq: int64(i + 1)}
+		recs = append(recs, &kgo.Record{Topic: tick.TopicTrades, Key: []byte(sym), Value: tr.AppendJSON(nil),
+			Headers: []kgo.RecordHeader{{Key: tick.HeaderProducedAt, Value: at}}})
+	}
+	prod.send(t, recs...)
+	s := runDrain(t, brokers, newTestLake(t), nil) // one range a partition
+	var want int64
+	for pk, hw := range prod.hw {
+		if pk.topic != tick.TopicTrades {
+			continue
+		}
+		var n int64
+		for off := range hw {
+			if n < freshSampleAll || off%freshSampleEvery == 0 {
+				n++
+			}
+		}
+		t.Logf("partition %d: %d records, %d sampled", pk.part, hw, n)
+		want += n
+	}
+	if want >= 1000 || want <= freshSampleAll {
+		t.Fatalf("the test's partitions sample %d of 1000 records: not a busy range", want)
+	}
+	if got := s.fresh.total; got != want {
+		t.Errorf("freshness counted %d records, want %d (the first %d of each range, then one in %d)", got, want, freshSampleAll, freshSampleEvery)
+	}
+	if p99 := s.Stats().FreshnessP99; p99 <= 0 {
+		t.Errorf("freshness p99 %v, want a positive time", p99)
 	}
 }

@@ -316,6 +316,7 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	if err := s.loopError(errors.Join(errs...)); err != nil {
 		return nil, err
 	}
+	s.launchDrained(fctx)
 	s.backpressure()
 	return s.checkDrains(fctx, committed)
 }
@@ -500,8 +501,9 @@ func (s *Sink) consumeRecord(ctx context.Context, pb *partBuf, r *kgo.Record) er
 	size := int64(len(r.Value)) + rowOverhead
 	pb.bytes += size
 	s.buffered += size
-	ra := pb.readAhead(r)
-	if ra.hasAt {
+	sampled := pb.samples(r)
+	ra := pb.readAhead(r, sampled)
+	if ra.hasAt && sampled {
 		pb.produced = append(pb.produced, ra.at)
 	}
 	if pb.table == nil {
