@@ -79,11 +79,12 @@ func (d *Decoder) canonicalQuote(b []byte, q *Quote, r *Refs) bool {
 // strAt reads the string whose opening quote is at i-1, interning it, and
 // returns where it ends, past its closing quote. A short string seen
 // before costs one load, a few masks and one compare with its cache slot.
+// The slots hold plain strings only (strAtSlow checks them), so bytes
+// before a quote that equal a slot's are plain too.
 func (d *Decoder) strAt(b []byte, i int, dst *string, ref *uint32) (int, bool) {
 	if w, ok := load(b, i); ok {
-		q := bytesEq(w, '"')
-		before := (q&-q - 1) >> 7 // the bytes before the first quote; all when there is none
-		if key := w & before; q != 0 && notPlain(w)&before == 0 {
+		if q := bytesEq(w, '"'); q != 0 {
+			key := w & ((q&-q - 1) >> 7) // the bytes before the first quote
 			if slot := d.shortSlot(key); slot.tag == key|1<<63 {
 				*dst, *ref = slot.s, slot.ref
 				return i + bits.TrailingZeros64(q)>>3 + 1, true

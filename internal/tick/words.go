@@ -90,12 +90,15 @@ var pow10u = [...]uint64{1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_0
 // most 19 of them (they fit a uint64), and returns their value and count,
 // like digitsPrefix but a word at a time.
 func digitsAt(b []byte, i int) (v uint64, n int) {
-	for n < 16 {
+	for {
 		w, ok := load(b, i+n)
 		if !ok {
 			break
 		}
 		c := digitCount(w)
+		if n == 16 {
+			c = min(c, 3) // the 20th digit, if any, is left for the caller to see
+		}
 		if c < 8 {
 			return v*pow10u[c] + leadingDigits(w, c), n + c
 		}
@@ -104,6 +107,6 @@ func digitsAt(b []byte, i int) (v uint64, n int) {
 	if n == 0 {
 		return digitsPrefix(b[i:])
 	}
-	rest, m := digitsPrefix(b[i+n : min(len(b), i+19)]) // m <= 7: under 8 bytes were left, or 3 digits were
+	rest, m := digitsPrefix(b[i+n : min(len(b), i+19)]) // m <= 7: under 8 bytes were left
 	return v*pow10u[m] + rest, n + m
 }
