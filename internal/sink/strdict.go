@@ -18,6 +18,9 @@ type strDict struct {
 	// decoder interns strings, so a repeated string is the same pointer and
 	// most lookups end here, without hashing.
 	last [256]dictSlot
+	// The ids of the strings one tick.Decoder numbered, by their refs,
+	// plus one (0: not seen yet): see idRef.
+	byRef []uint32
 }
 
 // dictSlot is one entry of strDict's cache.
@@ -47,6 +50,31 @@ func (d *strDict) id(s string) uint32 {
 	return id
 }
 
+// idRef returns the id of s, which the table's tick.Decoder numbered ref
+// (0: unnumbered): a ref seen before costs one load, no hashing. Every ref
+// given to one strDict must come from the same Decoder.
+func (d *strDict) idRef(ref uint32, s string) uint32 {
+	if ref < uint32(len(d.byRef)) {
+		if id := d.byRef[ref]; id != 0 {
+			return id - 1
+		}
+	}
+	id := d.id(s)
+	if ref != 0 {
+		d.byRef = setRef(d.byRef, ref, id)
+	}
+	return id
+}
+
+// setRef records id as the id of ref in byRef, growing it.
+func setRef(byRef []uint32, ref, id uint32) []uint32 {
+	if int(ref) >= len(byRef) {
+		byRef = slices.Grow(byRef, int(ref)+1-len(byRef))[:ref+1]
+	}
+	byRef[ref] = id + 1
+	return byRef
+}
+
 // str returns the string of id.
 func (d *strDict) str(id uint32) string { return d.strs[id] }
 
@@ -71,6 +99,7 @@ func (d *strDict) ranks() []uint32 {
 // strings go to a new array: frozen views of the old one stay valid.
 func (d *strDict) clear() {
 	clear(d.ids)
+	clear(d.byRef)
 	d.strs = nil
 	d.last = [256]dictSlot{}
 }
@@ -93,6 +122,7 @@ type listDict struct {
 	key   []byte
 	last  []string // the list last numbered, and its id
 	lastN uint32
+	byRef []uint32 // like strDict's
 }
 
 // newListDict numbers lists whose elements strs numbers.
@@ -126,6 +156,21 @@ func (d *listDict) id(l []string) uint32 {
 	return id
 }
 
+// idRef returns the id of l, which the table's tick.Decoder numbered ref
+// (0: unnumbered), like strDict.idRef.
+func (d *listDict) idRef(ref uint32, l []string) uint32 {
+	if ref < uint32(len(d.byRef)) {
+		if id := d.byRef[ref]; id != 0 {
+			return id - 1
+		}
+	}
+	id := d.id(l)
+	if ref != 0 {
+		d.byRef = setRef(d.byRef, ref, id)
+	}
+	return id
+}
+
 // list returns the list of id; callers must not modify it.
 func (d *listDict) list(id uint32) []string { return d.lists[id] }
 
@@ -141,6 +186,7 @@ func (d *listDict) len() int { return len(d.lists) }
 // numbered in strs, which must be cleared with it.
 func (d *listDict) clear() {
 	clear(d.ids)
+	clear(d.byRef)
 	d.lists, d.elems, d.last, d.lastN = nil, nil, nil, 0
 }
 

@@ -23,14 +23,15 @@ func newTradeTable(enc *encoder) *tradeTable {
 	t := newChunkTable[tradeVals, tradeRow](enc)
 	dec := tick.NewDecoder()
 	t.decode = func(r *kgo.Record) (tradeVals, error) {
-		tr, err := dec.Trade(r.Value)
-		if err != nil {
+		var tr tick.Trade
+		var refs tick.Refs
+		if err := dec.TradeRefs(r.Value, &tr, &refs); err != nil {
 			return tradeVals{}, err
 		}
 		return tradeVals{
 			ts: tr.Ts, size: tr.Size, seq: tr.Seq, off: r.Offset, price: tr.Price,
-			sym: t.strs.id(tr.Symbol), exch: t.strs.id(tr.Exchange), side: t.strs.id(tr.Side),
-			conds: t.lists.id(tr.Conditions),
+			sym: t.strs.idRef(refs.Symbol, tr.Symbol), exch: t.strs.idRef(refs.Exchange, tr.Exchange),
+			side: t.strs.idRef(refs.Side, tr.Side), conds: t.lists.idRef(refs.Conditions, tr.Conditions),
 		}, nil
 	}
 	t.key = func(v *tradeVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
@@ -65,13 +66,14 @@ func newQuoteTable(enc *encoder) *quoteTable {
 	t := newChunkTable[quoteVals, quoteRow](enc)
 	dec := tick.NewDecoder()
 	t.decode = func(r *kgo.Record) (quoteVals, error) {
-		q, err := dec.Quote(r.Value)
-		if err != nil {
+		var q tick.Quote
+		var refs tick.Refs
+		if err := dec.QuoteRefs(r.Value, &q, &refs); err != nil {
 			return quoteVals{}, err
 		}
 		return quoteVals{
 			ts: q.Ts, bidSize: q.BidSize, askSize: q.AskSize, seq: q.Seq, off: r.Offset, bid: q.Bid, ask: q.Ask,
-			sym: t.strs.id(q.Symbol), exch: t.strs.id(q.Exchange),
+			sym: t.strs.idRef(refs.Symbol, q.Symbol), exch: t.strs.idRef(refs.Exchange, q.Exchange),
 		}, nil
 	}
 	t.key = func(v *quoteVals) (uint32, int64, int64) { return v.sym, v.ts, v.off }
