@@ -166,6 +166,7 @@ func New(cfg Config, store lake.Store, clientOpts []kgo.Opt, logger *slog.Logger
 		kgo.FetchMaxPartitionBytes(max(fetchMaxBytes(cfg)/4, 1<<20)),
 		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.WithPools(s.pool),
+		kgo.WithDecompressor(newLZ4Decompressor(s.pool)),
 	)
 	if cfg.InstanceID != "" {
 		s.clientOpts = append(s.clientOpts, kgo.InstanceID(cfg.InstanceID))
