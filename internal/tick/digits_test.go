@@ -34,3 +34,24 @@ func TestParseDigitsMatchesStrconv(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseDigitsMatchesStrconv(f *testing.F) {
+	for _, s := range []string{"0", "1764000000123456789", "12345678x", "00000000", "9999999999999999999", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := string(b)
+		want, err := strconv.ParseUint(in, 10, 64)
+		wantOK := err == nil && in != "" && !strings.ContainsAny(in, "+-_") && len(in) <= 19
+		if got, ok := ParseDigits(b); ok != wantOK || (ok && got != want) {
+			t.Errorf("ParseDigits(%q) = %d, %v; strconv says %d, %v", in, got, ok, want, err)
+		}
+	})
+}
+
+func BenchmarkParseDigits(b *testing.B) {
+	v := []byte("1764000000123456789")
+	for b.Loop() {
+		ParseDigits(v)
+	}
+}

@@ -93,7 +93,9 @@ func digitsAt(b []byte, i int) (v uint64, n int) {
 	for {
 		w, ok := load(b, i+n)
 		if !ok {
-			break
+			if w, ok = tail(b, i+n); !ok {
+				return digitsPrefix(b[i:]) // b is shorter than a word: n is 0
+			}
 		}
 		c := digitCount(w)
 		if n == 16 {
@@ -104,9 +106,15 @@ func digitsAt(b []byte, i int) (v uint64, n int) {
 		}
 		v, n = v*100_000_000+digits8(w), n+8
 	}
-	if n == 0 {
-		return digitsPrefix(b[i:])
+}
+
+// tail returns the last bytes of b from i, fewer than eight, in the low
+// bytes of a word and zeros above (which are not digits), read with one
+// load of b's last eight bytes; false when b is shorter than that.
+func tail(b []byte, i int) (uint64, bool) {
+	w, ok := load(b, len(b)-8)
+	if !ok {
+		return 0, false
 	}
-	rest, m := digitsPrefix(b[i+n : min(len(b), i+19)]) // m <= 7: under 8 bytes were left
-	return v*pow10u[m] + rest, n + m
+	return w >> (8 * uint(8-(len(b)-i))), true
 }
