@@ -227,7 +227,7 @@ func (s *Sink) dataFile(pb *partBuf, e encodedFile) rangeFile {
 // account counts a finished range's files and the freshness of its records.
 func (s *Sink) account(pb *partBuf, files []File) {
 	now := time.Now()
-	s.fresh.observeAll(pb.produced, now) // the Prometheus histogram too
+	s.fresh.observeSample(pb.produced, now) // the Prometheus histogram too
 	s.buffered -= pb.bytes
 	for _, f := range files {
 		s.count(f.Topic, func(ts *TopicStats) { ts.Written += f.Rows; ts.Files++; ts.Bytes += f.Bytes })

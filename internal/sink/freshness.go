@@ -59,21 +59,38 @@ func (f *freshness) bucket(d time.Duration) int {
 // observeAll adds the freshness of records produced at the given Unix
 // nanosecond times, as of now.
 func (f *freshness) observeAll(produced []int64, now time.Time) {
+	f.observe(produced, now, len(produced))
+}
+
+// observeSample adds the freshness of a range's sample (partBuf.samples):
+// its first freshSampleAll produce times are one record each, the later
+// ones, one in freshSampleEvery by offset, stand for freshSampleEvery.
+func (f *freshness) observeSample(produced []int64, now time.Time) {
+	f.observe(produced, now, freshSampleAll)
+}
+
+// observe adds produced[:whole] with a weight of one record and the rest
+// with a weight of freshSampleEvery.
+func (f *freshness) observe(produced []int64, now time.Time, whole int) {
 	if len(produced) == 0 {
 		return
 	}
 	n := now.UnixNano()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, p := range produced {
+	for i, p := range produced {
+		w := int64(1)
+		if i >= whole {
+			w = freshSampleEvery
+		}
 		d := time.Duration(n - p)
-		f.counts[f.bucket(d)]++
+		f.counts[f.bucket(d)] += w
 		sec := d.Seconds()
 		// Prometheus's own rule: the first bucket whose bound is >= the value.
-		f.prom[sort.SearchFloat64s(f.promBounds, sec)]++
-		f.promSum += sec
+		f.prom[sort.SearchFloat64s(f.promBounds, sec)] += uint64(w)
+		f.promSum += sec * float64(w)
+		f.total += w
 	}
-	f.total += int64(len(produced))
 }
 
 // quantile returns the upper bound of the bucket holding quantile q, or 0

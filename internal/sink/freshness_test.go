@@ -94,14 +94,15 @@ func TestFreshnessBucketsAreLogSpaced(t *testing.T) {
 }
 
 // TestFreshnessSamplesBusyRanges checks which records the freshness
-// histogram counts: each range's first freshSampleAll records, then one in
-// freshSampleEvery by offset.
+// histogram counts, and for how many: each range's first freshSampleAll
+// records one each, then one in freshSampleEvery by offset, for
+// freshSampleEvery records each.
 func TestFreshnessSamplesBusyRanges(t *testing.T) {
 	brokers := newTestCluster(t)
 	prod := newTestProducer(t, brokers)
 	at := []byte(strconv.FormatInt(time.Now().UnixNano(), 10))
 	var recs []*kgo.Record
-	for i := range 1000 {
+	for i := range 3000 {
 		sym := testSymbols[i%len(testSymbols)]
 		tr := tick.Trade{Symbol: sym, Ts: eventBase.UnixNano() + int64(i), Price: 100, Size: 1, Exchange: "Q", Conditions: []string{"@"}, Side: "B", Seq: int64(i + 1)}
 		recs = append(recs, &kgo.Record{Topic: tick.TopicTrades, Key: []byte(sym), Value: tr.AppendJSON(nil),
@@ -109,25 +110,34 @@ func TestFreshnessSamplesBusyRanges(t *testing.T) {
 	}
 	prod.send(t, recs...)
 	s := runDrain(t, brokers, newTestLake(t), nil) // one range a partition
-	var want int64
+	var sampled, want int64
 	for pk, hw := range prod.hw {
 		if pk.topic != tick.TopicTrades {
 			continue
 		}
 		var n int64
 		for off := range hw {
-			if n < freshSampleAll || off%freshSampleEvery == 0 {
+			switch {
+			case n < freshSampleAll:
 				n++
+				want++
+			case off%freshSampleEvery == 0:
+				n++
+				want += freshSampleEvery
 			}
 		}
 		t.Logf("partition %d: %d records, %d sampled", pk.part, hw, n)
-		want += n
+		sampled += n
 	}
-	if want >= 1000 || want <= freshSampleAll {
-		t.Fatalf("the test's partitions sample %d of 1000 records: not a busy range", want)
+	if sampled >= 1000 || sampled <= freshSampleAll {
+		t.Fatalf("the test's partitions sample %d of 3000 records: not a busy range", sampled)
 	}
 	if got := s.fresh.total; got != want {
-		t.Errorf("freshness counted %d records, want %d (the first %d of each range, then one in %d)", got, want, freshSampleAll, freshSampleEvery)
+		t.Errorf("freshness counted %d records, want %d (the first %d of each range, then one in %d counting for %[4]d)",
+			got, want, freshSampleAll, freshSampleEvery)
+	}
+	if want < 2900 || want > 3100 {
+		t.Errorf("the weighted sample stands for %d records, want about the 3000 written", want)
 	}
 	if p99 := s.Stats().FreshnessP99; p99 <= 0 {
 		t.Errorf("freshness p99 %v, want a positive time", p99)

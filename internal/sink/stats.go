@@ -15,7 +15,7 @@ type Stats struct {
 	// FreshnessP50 and FreshnessP99 are quantiles of the wall-clock time from
 	// a record being produced to its file being in the lake, over a sample
 	// of the records with a produce-time header (each range's first 64,
-	// then one in 8 by offset); 0 before the first file.
+	// then one in 32 by offset, counting for 32); 0 before the first file.
 	FreshnessP50 time.Duration `json:"freshness_p50_ns"`
 	FreshnessP99 time.Duration `json:"freshness_p99_ns"`
 	// Retries counts flushes retried after a failed lake write.
