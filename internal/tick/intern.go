@@ -6,8 +6,9 @@ import "math/bits"
 // Decoder that decoded it. A Decoder gives equal strings, and lists with
 // equal wire bytes, the same non-zero number for its whole life, so a
 // caller can index its own tables by them instead of hashing strings.
-// 0 means not numbered (the value took the general path, or the Decoder
-// has numbered maxInterned strings already): look the string up instead.
+// 0 means not numbered (the value took the general path, the list is over
+// maxListKey bytes, or the Decoder has numbered maxInterned strings or
+// lists already): look the string or list up instead.
 type Refs struct {
 	Symbol, Exchange, Side uint32
 	Conditions             uint32 // trades only
@@ -22,7 +23,9 @@ const maxInterned = 1 << 14
 const maxListKey = 64
 
 // strSlot caches one short string by its bytes read as a word: a hit costs
-// one compare, no hashing of the bytes and no memeq.
+// one compare, no hashing of the bytes and no memeq. Only plain strings
+// (no quote, backslash, control or non-ASCII byte) enter a slot: strAt
+// relies on it.
 type strSlot struct {
 	tag uint64 // shortString's key with the top bit set (a key never has it); 0 when empty
 	s   string
