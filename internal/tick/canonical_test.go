@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -166,5 +167,33 @@ func TestDecoderRefsOfProducedTrades(t *testing.T) {
 		if refs.Symbol == refs.Exchange || refs.Exchange == refs.Side {
 			t.Fatalf("distinct strings share refs: %+v", refs)
 		}
+	}
+}
+
+func TestDecoderStopsNumberingAtMaxInterned(t *testing.T) {
+	d := NewDecoder()
+	strs := newRefChecker(t)
+	unnumbered := 0
+	for i := range maxInterned + 100 {
+		tr := Trade{Symbol: "S" + strconv.Itoa(i), Ts: 1, Exchange: "Q", Conditions: []string{}}
+		var got Trade
+		var refs Refs
+		if err := d.TradeRefs(tr.AppendJSON(nil), &got, &refs); err != nil {
+			t.Fatal(err)
+		}
+		if got.Symbol != tr.Symbol || got.Exchange != "Q" {
+			t.Fatalf("decoded %+v from %+v", got, tr)
+		}
+		strs.check(refs.Symbol, got.Symbol)
+		strs.check(refs.Exchange, got.Exchange)
+		if refs.Symbol == 0 {
+			unnumbered++
+		}
+		if refs.Exchange == 0 {
+			t.Fatalf("trade %d: the exchange seen first lost its ref", i)
+		}
+	}
+	if unnumbered == 0 || unnumbered > 200 {
+		t.Fatalf("%d symbols unnumbered, want the ones past maxInterned", unnumbered)
 	}
 }
