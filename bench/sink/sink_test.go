@@ -69,7 +69,10 @@ func produceTrades(b *testing.B, cl *kgo.Client, n int) {
 		for i := done; i < min(n, done+batch); i++ {
 			sym := syms[rand.IntN(len(syms))]
 			ts := base + int64(i)*1000
-			tr := tick.Trade{Symbol: sym, Ts: ts, Price: 100 + float64(rand.IntN(10000))/100, Size: int64(1 + rand.IntN(500)),
+			// Prices in whole cents, as the simulator writes them: the
+			// nearest float64 of n/100 prints as n/100 ("187.37"), where
+			// 100 + n/100 often prints with 17 digits.
+			tr := tick.Trade{Symbol: sym, Ts: ts, Price: float64(10_000+rand.IntN(10_000)) / 100, Size: int64(1 + rand.IntN(500)),
 				Exchange: "Q", Conditions: []string{"@", "F"}, Side: "B", Seq: int64(i)}
 			recs = append(recs, &kgo.Record{Topic: tick.TopicTrades, Key: []byte(sym), Value: tr.AppendJSON(nil),
 				Timestamp: time.Unix(0, ts), Headers: producerHeaders()})
