@@ -139,6 +139,7 @@ func benchSinkTrades(b *testing.B, store lake.Store) {
 	}
 	b.ReportMetric(float64(b.N)/el.Seconds(), "records/s")
 	b.ReportMetric(float64(st.Topics[tick.TopicTrades].Files), "files")
+	b.ReportMetric(float64(st.Topics[tick.TopicTrades].Bytes)/float64(b.N), "file_bytes/record")
 	// CPU of the whole process: the sink and the embedded broker serving
 	// its fetches; the least load-dependent figure on a shared machine.
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "records/cpu_s")
