@@ -10,12 +10,13 @@ import (
 // recordPool lends franz-go the memory of fetched records (kgo.WithPools):
 // the Record structs of each batch and the buffer each batch is
 // decompressed into, whose bytes the records' keys, values and header
-// values point into. The loop recycles a poll's records once it has
-// consumed them (handle), so nothing the sink keeps may point into a
-// record past its poll: rows hold copies (the decoders copy every string
-// they keep), bad records copy their value (newBadRecord), the
-// de-duplication state copies the keys it stores, and produce times are
-// parsed into integers.
+// values point into. The loop recycles each record as soon as it has
+// consumed it (consumePartition: when it takes the next), so nothing the
+// sink keeps may point into a record past its consumption: rows hold
+// copies (the decoders copy every string they keep), bad records copy
+// their value (newBadRecord), the de-duplication state copies the keys it
+// stores, and produce times are parsed into integers. Records read ahead
+// (predecode) are only compared by address after they are recycled.
 type recordPool struct {
 	recs  sync.Pool // *[]kgo.Record
 	bytes sync.Pool // *[]byte
@@ -58,8 +59,10 @@ func (p *recordPool) PutDecompressBytes(b []byte) {
 	p.bytes.Put(&b)
 }
 
-// recycle gives a consumed poll's records back to the pool. The caller must
-// hold nothing that points into them.
-func recycle(fetches kgo.Fetches) {
-	fetches.EachRecord(func(r *kgo.Record) { r.Recycle() })
+// recycle gives consumed records back to the pool. The caller must hold
+// nothing that points into them.
+func recycle(recs []*kgo.Record) {
+	for _, r := range recs {
+		r.Recycle()
+	}
 }

@@ -308,7 +308,6 @@ func (s *Sink) handle(ctx context.Context, fetches kgo.Fetches) ([]*drainRequest
 	for _, t := range ahead {
 		t.release()
 	}
-	recycle(fetches) // nothing buffered points into the poll's records
 	if !now.Before(s.nextAt) {
 		s.nextAt = now.Add(s.cfg.FlushInterval)
 		errs = append(errs, s.flush(fctx, s.allBufs()))
@@ -457,10 +456,23 @@ func (s *Sink) consumePartition(ctx context.Context, p kgo.FetchTopicPartition) 
 	pk := partKey{p.Topic, p.Partition}
 	pb := s.buffer(pk)
 	pb.ahead, _ = pb.table.(predecoder)
-	defer func() { pb.ahead = nil }()
+	// Each record goes back to the pool once the next is taken, while it
+	// is still in the cache: nothing the sink keeps points into a consumed
+	// record (recordPool). A second walk over the poll's records after it
+	// was consumed cost a cache miss a record. The records left when the
+	// loop stops early go back on return.
+	done := 0
+	defer func() {
+		pb.ahead = nil
+		recycle(p.Records[done:])
+	}()
 	var errs []error
 	var consumed int64
-	for _, r := range p.Records {
+	for i, r := range p.Records {
+		if i > 0 {
+			p.Records[i-1].Recycle()
+			done = i
+		}
 		if pb.seek {
 			break // the rest of this poll predates the seek
 		}
