@@ -43,7 +43,7 @@ func ProducerOpts(compression string) ([]kgo.Opt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []kgo.Opt{
+	opts := []kgo.Opt{
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.ProducerBatchCompression(codec),
@@ -52,7 +52,11 @@ func ProducerOpts(compression string) ([]kgo.Opt, error) {
 		kgo.MaxBufferedRecords(maxBufferedRecords),
 		kgo.MaxBufferedBytes(maxBufferedBytes),
 		kgo.RecordRetries(recordRetries),
-	}, nil
+	}
+	if codec == kgo.Lz4Compression() {
+		opts = append(opts, kgo.WithCompressor(newLZ4Compressor())) // see lz4Compressor
+	}
+	return opts, nil
 }
 
 func compressionCodec(name string) (kgo.CompressionCodec, error) {
