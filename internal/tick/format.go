@@ -23,7 +23,7 @@ func appendFloat(dst []byte, f float64) []byte {
 
 // appendPips writes pips/10000 in decimal without trailing zeros.
 func appendPips(dst []byte, pips int64) []byte {
-	dst = strconv.AppendInt(dst, pips/10_000, 10)
+	dst = appendInt(dst, pips/10_000)
 	frac := pips % 10_000
 	if frac == 0 {
 		return dst

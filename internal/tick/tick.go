@@ -9,7 +9,6 @@ package tick
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -93,11 +92,11 @@ func (t *Trade) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"symbol":`...)
 	dst = appendString(dst, t.Symbol)
 	dst = append(dst, `,"ts":`...)
-	dst = strconv.AppendInt(dst, t.Ts, 10)
+	dst = appendInt(dst, t.Ts)
 	dst = append(dst, `,"price":`...)
 	dst = appendFloat(dst, t.Price)
 	dst = append(dst, `,"size":`...)
-	dst = strconv.AppendInt(dst, t.Size, 10)
+	dst = appendInt(dst, t.Size)
 	dst = append(dst, `,"exchange":`...)
 	dst = appendString(dst, t.Exchange)
 	dst = append(dst, `,"conditions":[`...)
@@ -110,7 +109,7 @@ func (t *Trade) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `],"side":`...)
 	dst = appendString(dst, t.Side)
 	dst = append(dst, `,"seq":`...)
-	dst = strconv.AppendInt(dst, t.Seq, 10)
+	dst = appendInt(dst, t.Seq)
 	return append(dst, '}')
 }
 
@@ -119,19 +118,19 @@ func (q *Quote) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"symbol":`...)
 	dst = appendString(dst, q.Symbol)
 	dst = append(dst, `,"ts":`...)
-	dst = strconv.AppendInt(dst, q.Ts, 10)
+	dst = appendInt(dst, q.Ts)
 	dst = append(dst, `,"bid":`...)
 	dst = appendFloat(dst, q.Bid)
 	dst = append(dst, `,"bid_size":`...)
-	dst = strconv.AppendInt(dst, q.BidSize, 10)
+	dst = appendInt(dst, q.BidSize)
 	dst = append(dst, `,"ask":`...)
 	dst = appendFloat(dst, q.Ask)
 	dst = append(dst, `,"ask_size":`...)
-	dst = strconv.AppendInt(dst, q.AskSize, 10)
+	dst = appendInt(dst, q.AskSize)
 	dst = append(dst, `,"exchange":`...)
 	dst = appendString(dst, q.Exchange)
 	dst = append(dst, `,"seq":`...)
-	dst = strconv.AppendInt(dst, q.Seq, 10)
+	dst = appendInt(dst, q.Seq)
 	return append(dst, '}')
 }
 
