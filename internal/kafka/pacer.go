@@ -13,6 +13,9 @@ const minSleep = time.Millisecond
 type pacer struct {
 	speed float64
 	timer *time.Timer
+	// beforeSleep, when not nil, runs before wait sleeps: records held
+	// for a handoff go on instead of waiting out the sleep.
+	beforeSleep func()
 }
 
 func newPacer(speed float64) *pacer {
@@ -36,6 +39,9 @@ func (p *pacer) wait(ctx context.Context, wallStart time.Time, elapsed time.Dura
 	}
 	if d < minSleep {
 		return false, true
+	}
+	if p.beforeSleep != nil {
+		p.beforeSleep()
 	}
 	return true, p.sleep(ctx, d)
 }
