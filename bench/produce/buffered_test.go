@@ -14,7 +14,7 @@ import (
 
 // BenchmarkProduceMaxBuffered produces b.N simulated records with ticklake's
 // client options but a different bound on buffered records, and reports the
-// process CPU per record beside the rate. The default (5,000) came from this
+// process CPU per record beside the rate. The default (20,000) came from this
 // sweep: a record is touched again when its batch is encoded and when it is
 // acknowledged, and the more records are in flight the colder it is by then.
 // Point TICKLAKE_BENCH_BROKERS at a `ticklake broker` so the CPU figure is
