@@ -3,6 +3,7 @@ package kafka
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sync"
 
 	"github.com/pierrec/lz4/v4"
@@ -82,7 +83,7 @@ func appendLZ4Block(dst, block []byte, comp *lz4.Compressor) []byte {
 	start := len(dst)
 	dst = binary.LittleEndian.AppendUint32(dst, 0)
 	room := lz4.CompressBlockBound(len(block))
-	dst = growBytes(dst, room)
+	dst = slices.Grow(dst, room)
 	n, err := comp.CompressBlock(block, dst[len(dst):len(dst)+room])
 	if err != nil || n == 0 || n >= len(block) {
 		binary.LittleEndian.PutUint32(dst[start:], uint32(len(block))|lz4RawBlock)
@@ -90,14 +91,4 @@ func appendLZ4Block(dst, block []byte, comp *lz4.Compressor) []byte {
 	}
 	binary.LittleEndian.PutUint32(dst[start:], uint32(n))
 	return dst[:len(dst)+n]
-}
-
-// growBytes returns dst with room for n more bytes.
-func growBytes(dst []byte, n int) []byte {
-	if cap(dst)-len(dst) >= n {
-		return dst
-	}
-	grown := make([]byte, len(dst), max(len(dst)+n, 2*cap(dst)))
-	copy(grown, dst)
-	return grown
 }

@@ -3,6 +3,7 @@ package sink
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 
 	"github.com/pierrec/lz4/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -107,11 +108,11 @@ func decodeLZ4Frame(dst, src []byte) ([]byte, error) {
 		// would make every pooled buffer that large.
 		m, err := 0, errNotFast
 		if guess := min(maxBlock, 12*n); guess < maxBlock {
-			dst = grow(dst, guess)
+			dst = slices.Grow(dst, guess)
 			m, err = lz4.UncompressBlock(block, dst[len(dst):len(dst)+guess])
 		}
 		if err != nil {
-			dst = grow(dst, maxBlock)
+			dst = slices.Grow(dst, maxBlock)
 			if m, err = lz4.UncompressBlock(block, dst[len(dst):len(dst)+maxBlock]); err != nil {
 				return dst, errNotFast
 			}
@@ -125,15 +126,4 @@ func decodeLZ4Frame(dst, src []byte) ([]byte, error) {
 		return dst, errNotFast // trailing bytes: another frame, or garbage
 	}
 	return dst, nil
-}
-
-// grow returns dst with room for n more bytes, doubling its capacity when
-// it must move.
-func grow(dst []byte, n int) []byte {
-	if cap(dst)-len(dst) >= n {
-		return dst
-	}
-	grown := make([]byte, len(dst), max(len(dst)+n, 2*cap(dst)))
-	copy(grown, dst)
-	return grown
 }
