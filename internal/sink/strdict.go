@@ -18,9 +18,9 @@ type strDict struct {
 	// decoder interns strings, so a repeated string is the same pointer and
 	// most lookups end here, without hashing.
 	last [256]dictSlot
-	// The ids of the strings one tick.Decoder numbered, by their refs,
-	// plus one (0: not seen yet): see idRef.
-	byRef []uint32
+	// The ids of the strings one tick.Decoder numbered, by their refs:
+	// see idRef.
+	byRef refIDs
 }
 
 // dictSlot is one entry of strDict's cache.
@@ -54,25 +54,38 @@ func (d *strDict) id(s string) uint32 {
 // (0: unnumbered): a ref seen before costs one load, no hashing. Every ref
 // given to one strDict must come from the same Decoder.
 func (d *strDict) idRef(ref uint32, s string) uint32 {
-	if ref < uint32(len(d.byRef)) {
-		if id := d.byRef[ref]; id != 0 {
-			return id - 1
-		}
+	if id, ok := d.byRef.lookup(ref); ok {
+		return id
 	}
 	id := d.id(s)
-	if ref != 0 {
-		d.byRef = setRef(d.byRef, ref, id)
-	}
+	d.byRef.set(ref, id)
 	return id
 }
 
-// setRef records id as the id of ref in byRef, growing it.
-func setRef(byRef []uint32, ref, id uint32) []uint32 {
-	if int(ref) >= len(byRef) {
-		byRef = slices.Grow(byRef, int(ref)+1-len(byRef))[:ref+1]
+// refIDs maps the refs a tick.Decoder gives its strings or lists to a
+// dictionary's ids, stored plus one (0: not seen yet).
+type refIDs []uint32
+
+// lookup returns the id of ref, if it was set.
+func (r refIDs) lookup(ref uint32) (uint32, bool) {
+	if ref < uint32(len(r)) {
+		if id := r[ref]; id != 0 {
+			return id - 1, true
+		}
 	}
-	byRef[ref] = id + 1
-	return byRef
+	return 0, false
+}
+
+// set records id as the id of ref, growing r; ref 0 (unnumbered) is not
+// recorded.
+func (r *refIDs) set(ref, id uint32) {
+	if ref == 0 {
+		return
+	}
+	if int(ref) >= len(*r) {
+		*r = slices.Grow(*r, int(ref)+1-len(*r))[:ref+1]
+	}
+	(*r)[ref] = id + 1
 }
 
 // str returns the string of id.
@@ -122,7 +135,7 @@ type listDict struct {
 	key   []byte
 	last  []string // the list last numbered, and its id
 	lastN uint32
-	byRef []uint32 // like strDict's
+	byRef refIDs // like strDict's
 }
 
 // newListDict numbers lists whose elements strs numbers.
@@ -159,15 +172,11 @@ func (d *listDict) id(l []string) uint32 {
 // idRef returns the id of l, which the table's tick.Decoder numbered ref
 // (0: unnumbered), like strDict.idRef.
 func (d *listDict) idRef(ref uint32, l []string) uint32 {
-	if ref < uint32(len(d.byRef)) {
-		if id := d.byRef[ref]; id != 0 {
-			return id - 1
-		}
+	if id, ok := d.byRef.lookup(ref); ok {
+		return id
 	}
 	id := d.id(l)
-	if ref != 0 {
-		d.byRef = setRef(d.byRef, ref, id)
-	}
+	d.byRef.set(ref, id)
 	return id
 }
 
