@@ -230,6 +230,15 @@ func (s *Sink) shutdown(ctx context.Context) error {
 	}
 	s.client.CloseAllowingRebalance()
 	s.meta.Close()
+	var ce *commitError
+	if errors.As(err, &ce) {
+		// The files are in the lake and claimed, and a partition resumes
+		// at the end of its claim chain, not at its committed offset: a
+		// refused final commit (this sink was fenced out of the group, or
+		// the coordinator is away) loses nothing.
+		s.log.Warn("sink: final commit failed; the files are in the lake and claimed, so the partitions resume after them", "err", err)
+		err = nil
+	}
 	if err != nil {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
