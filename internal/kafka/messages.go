@@ -38,16 +38,17 @@ func (p *Producer) messageLoop(ctx, pctx context.Context, src MessageSource, rat
 		slept := false
 		if rate > 0 {
 			if d := time.Until(start.Add(time.Duration(float64(n) / rate * 1e9))); d >= minSleep {
+				p.beforeSleep(pctx, clock, d)
 				if !pacer.sleep(ctx, d) {
 					break
 				}
 				slept = true
 			}
 		}
-		clock.stamp(n, slept)
-		r := p.recs.get()
-		fill(r, topic, string(key), func(b []byte) []byte { return append(b, value...) }, clock.now, clock.headers(kindReplay))
-		p.send(pctx, r)
+		p.stamp(pctx, clock, n, slept)
+		if !p.emit(pctx, topic, string(key), value, clock.now, clock.headers(kindReplay)) {
+			break
+		}
 		n++
 	}
 	return n

@@ -8,16 +8,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Producer tuning: batches large enough to amortise a request per partition,
-// a short linger so real-time runs stay fresh, and a bounded buffer so a slow
-// broker slows the loop down (Produce blocks) instead of growing memory.
-//
-// The buffer is bounded well below kgo's default: every record is touched
-// again when its batch is encoded and when it is acknowledged, and with
-// 200,000 records in flight (about 90 MB) each touch missed the cache. But
-// too small a buffer starves the pipeline on an idle machine: at 5,000 the
-// producer made 390-420k records/s there, at 20,000 555-640k, at 200,000
-// 500-570k (docs/benchmarks.md, "Producer and simulator").
+// Producer tuning, read by the batch writer from the client's options:
+// batches up to 1 MiB, sealed 5 ms after their first record (later when
+// two of the partition's batches are already waiting, so batches grow when
+// the brokers are slow), and a record retried 30 times before it fails the
+// run. The writer's own bound on memory is maxSealedBatches.
 const (
 	// DefaultLinger is how long a batch waits for more records; `produce
 	// --linger` changes it (a longer linger makes bigger batches, which
@@ -25,19 +20,17 @@ const (
 	DefaultLinger      = 5 * time.Millisecond
 	producerLinger     = DefaultLinger
 	producerBatchBytes = 1 << 20
-	maxBufferedRecords = 20_000
-	maxBufferedBytes   = 128 << 20
 	DefaultCompression = "lz4"
 	compressionChoices = "lz4, zstd, snappy, gzip or none"
 	recordRetries      = 30
 )
 
 // ProducerOpts returns the kgo options of a ticklake producer client:
-// idempotent with acks=all, keys partitioned with murmur2 exactly as the Java
-// client does, batches compressed with compression (lz4 by default), and a
-// record that fails 30 tries in a row (about half a minute of backoff)
-// failed and reported rather than retried forever. (kgo's delivery timeout
-// would measure from the record timestamp, which is the event time.)
+// acks=all (the batch writer is an idempotent producer), batches compressed
+// with compression (lz4 by default), and a batch that fails 30 tries in a
+// row (about two minutes of the client's backoff, 250 ms doubling to 5 s)
+// failed and reported
+// rather than retried forever.
 func ProducerOpts(compression string) ([]kgo.Opt, error) {
 	codec, err := compressionCodec(compression)
 	if err != nil {
@@ -45,12 +38,9 @@ func ProducerOpts(compression string) ([]kgo.Opt, error) {
 	}
 	opts := []kgo.Opt{
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.ProducerBatchCompression(codec),
 		kgo.ProducerLinger(producerLinger),
 		kgo.ProducerBatchMaxBytes(producerBatchBytes),
-		kgo.MaxBufferedRecords(maxBufferedRecords),
-		kgo.MaxBufferedBytes(maxBufferedBytes),
 		kgo.RecordRetries(recordRetries),
 	}
 	if codec == kgo.Lz4Compression() {

@@ -13,9 +13,9 @@ const minSleep = time.Millisecond
 type pacer struct {
 	speed float64
 	timer *time.Timer
-	// beforeSleep, when not nil, runs before wait sleeps: records held
-	// for a handoff go on instead of waiting out the sleep.
-	beforeSleep func()
+	// beforeSleep, when not nil, runs before wait sleeps for d: batches
+	// that would linger past the sleep go out instead of waiting it out.
+	beforeSleep func(d time.Duration)
 }
 
 func newPacer(speed float64) *pacer {
@@ -41,7 +41,7 @@ func (p *pacer) wait(ctx context.Context, wallStart time.Time, elapsed time.Dura
 		return false, true
 	}
 	if p.beforeSleep != nil {
-		p.beforeSleep()
+		p.beforeSleep(d)
 	}
 	return true, p.sleep(ctx, d)
 }

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,19 +71,16 @@ func (c ProducerConfig) Validate() error {
 // symbol, value = wire JSON, timestamp = event time, and the schema-version,
 // event-type and produced-at headers.
 type Producer struct {
-	cl      *kgo.Client   // nil when writing JSON Lines
+	w       *batchWriter  // nil when writing JSON Lines
 	out     *bufio.Writer // JSON Lines destination, or nil
 	cfg     ProducerConfig
 	logger  *slog.Logger
 	metrics *producerMetrics
-	recs    recordPool
 	started atomic.Int64 // wall ns when Run began
 	sent    atomic.Int64
 	failed  atomic.Bool
 	tallies tallies
-	// onAck is p.promise made once: the method value p.promise handed to
-	// Produce would be a fresh closure, one allocation per record.
-	onAck func(*kgo.Record, error)
+	value   []byte // the record value being encoded
 
 	mu    sync.Mutex
 	errs  int64
@@ -97,17 +95,26 @@ func NewProducer(cl *kgo.Client, cfg ProducerConfig, logger *slog.Logger, reg pr
 	if cl == nil {
 		return nil, errors.New("kafka: NewProducer needs a client; use NewJSONLinesProducer to write to a file")
 	}
-	return newProducer(cl, nil, cfg, logger, reg)
+	wcfg, err := writerConfigOf(cl)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newProducer(nil, cfg, logger, reg)
+	if err != nil {
+		return nil, err
+	}
+	p.w = newBatchWriter(cl, wcfg, p)
+	return p, nil
 }
 
 // NewJSONLinesProducer returns a producer that writes each record to w as
 // one JSON line, {"topic":...,"key":...,"timestamp":<ns>,"value":{...}},
 // instead of sending it to Kafka.
 func NewJSONLinesProducer(w io.Writer, cfg ProducerConfig, logger *slog.Logger) (*Producer, error) {
-	return newProducer(nil, bufio.NewWriterSize(w, 256<<10), cfg, logger, nil)
+	return newProducer(bufio.NewWriterSize(w, 256<<10), cfg, logger, nil)
 }
 
-func newProducer(cl *kgo.Client, out *bufio.Writer, cfg ProducerConfig, logger *slog.Logger, reg prometheus.Registerer) (*Producer, error) {
+func newProducer(out *bufio.Writer, cfg ProducerConfig, logger *slog.Logger, reg prometheus.Registerer) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -121,9 +128,7 @@ func newProducer(cl *kgo.Client, out *bufio.Writer, cfg ProducerConfig, logger *
 	if err != nil {
 		return nil, err
 	}
-	p := &Producer{cl: cl, out: out, cfg: cfg, logger: logger, metrics: m, tallies: tallies{metric: m.records}}
-	p.onAck = p.promise
-	return p, nil
+	return &Producer{out: out, cfg: cfg, logger: logger, metrics: m, tallies: tallies{metric: m.records}}, nil
 }
 
 // Produced returns how many records each topic acknowledged so far.
@@ -148,15 +153,30 @@ func (p *Producer) run(ctx context.Context, loop func(ctx, pctx context.Context)
 	p.abort = cancel
 	p.mu.Unlock()
 	p.started.Store(time.Now().UnixNano())
+	if p.w != nil {
+		if err := p.w.send.start(ctx, pctx); err != nil {
+			return err
+		}
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go p.bound(ctx, done, cancel)
-	if p.cl != nil {
+	if p.w != nil {
 		go p.watchStalls(done, stallCheck, stallAfter)
 	}
 
 	n := loop(ctx, pctx)
 	flushErr := p.flush(pctx)
+	if p.w != nil {
+		if flushErr != nil {
+			cancel(flushErr) // what is still out fails now
+		}
+		p.w.send.close()
+		p.w.send.wait()
+		if err := cmp.Or(p.firstErr(), flushErr); err != nil {
+			p.w.dropOpen(err) // records never sealed count as failed too
+		}
+	}
 	if err := p.firstErr(); err != nil {
 		return err
 	}
@@ -182,35 +202,11 @@ func (p *Producer) bound(ctx context.Context, done <-chan struct{}, cancel conte
 }
 
 // loop produces until a stop condition and returns how many records it
-// made. With a client, one goroutine simulates and encodes while this one
-// hands the records to the client (see handoff): the goroutine doing both
-// was half the process's CPU and the producer's ceiling. The gain is small,
-// since the client's own goroutines keep the second core busy too: 2-6% more
-// records/s in four sets of 6-8 alternated BenchmarkProduce runs, CPU per
-// record unchanged. JSON Lines are written by the one goroutine.
+// made: it simulates each event, encodes it and appends it to its batch
+// (or writes its JSON line) on this goroutine, while the batch writer's
+// sender, the client and, for `ticklake up`, the broker keep the other core
+// busy.
 func (p *Producer) loop(ctx, pctx context.Context, src Source) int64 {
-	if p.cl == nil {
-		return p.generate(ctx, src, func(r *kgo.Record) { p.send(pctx, r) }, nil)
-	}
-	h := newHandoff()
-	var n int64
-	go func() {
-		defer h.close()
-		n = p.generate(ctx, src, h.add, h.flush)
-	}()
-	h.drain(func(r *kgo.Record) {
-		if p.aborted() {
-			p.recs.put(r) // a record failed: the rest are not sent
-			return
-		}
-		p.send(pctx, r)
-	})
-	return n
-}
-
-// generate makes records from src until a stop condition and passes each to
-// emit; idle, when not nil, runs before each pacing sleep.
-func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Record), idle func()) int64 {
 	var (
 		n         int64
 		simStart  time.Time
@@ -218,7 +214,7 @@ func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Reco
 		pacer     = newPacer(p.cfg.Speed)
 		clock     = newWallClock()
 	)
-	pacer.beforeSleep = idle
+	pacer.beforeSleep = func(d time.Duration) { p.beforeSleep(pctx, clock, d) }
 	defer pacer.stop()
 	for p.cfg.Count == 0 || n < p.cfg.Count {
 		// a pacing wait notices cancellation at once; a full-speed run
@@ -239,45 +235,85 @@ func (p *Producer) generate(ctx context.Context, src Source, emit func(*kgo.Reco
 		if !ok {
 			break
 		}
-		clock.stamp(n, slept)
-		emit(p.record(ev, evTime, clock))
+		p.stamp(pctx, clock, n, slept)
+		topic, kind := p.cfg.TopicQuotes, kindQuote
+		if ev.Trade != nil {
+			topic, kind = p.cfg.TopicTrades, kindTrade
+		}
+		p.value = ev.AppendJSON(p.value[:0])
+		if !p.emit(pctx, topic, ev.Key(), p.value, evTime, clock.headers(kind)) {
+			break
+		}
 		n++
 	}
 	return n
 }
 
-// send hands one record on: to the client, or as a line to the output.
-func (p *Producer) send(pctx context.Context, r *kgo.Record) {
-	p.sent.Add(1)
-	if p.cl != nil {
-		p.cl.Produce(pctx, r, p.onAck)
+// stamp refreshes the clock's produced-at stamp when it is due and lets the
+// batch writer seal the batches that lingered long enough.
+func (p *Producer) stamp(pctx context.Context, clock *wallClock, n int64, slept bool) {
+	if clock.stamp(n, slept) && p.w != nil {
+		if err := p.w.tick(pctx, clock.now.UnixNano()); err != nil {
+			p.fail("", 0, err)
+		}
+	}
+}
+
+// beforeSleep seals the batches whose linger runs out during a pacing sleep
+// of d, so no record waits out the sleep.
+func (p *Producer) beforeSleep(pctx context.Context, clock *wallClock, d time.Duration) {
+	if p.w == nil {
 		return
 	}
-	p.promise(r, writeLine(p.out, r))
-}
-
-// promise runs for every record once the broker answers, then recycles it.
-// It is on the per-record path, so an acknowledgement costs two atomic
-// adds: no lock, no map, no clock reading.
-func (p *Producer) promise(r *kgo.Record, err error) {
-	if err != nil {
-		p.fail(r, err)
-	} else {
-		p.tallies.ack(r.Topic)
+	if err := p.w.beforeSleep(pctx, time.Now().UnixNano(), d); err != nil {
+		p.fail("", 0, err)
 	}
-	p.recs.put(r)
 }
 
-// fail records a failed record; the first failure stops the run.
-func (p *Producer) fail(r *kgo.Record, err error) {
+// emit hands one record on: to its batch, or as a line to the output. It
+// reports false when the run is failing.
+func (p *Producer) emit(pctx context.Context, topic, key string, value []byte, ts time.Time, headers []byte) bool {
+	p.sent.Add(1)
+	if p.w == nil {
+		if err := writeLine(p.out, topic, key, ts, value); err != nil {
+			p.fail(topic, 1, err)
+			return false
+		}
+		p.batchAcked(topic, 1)
+		return true
+	}
+	if err := p.w.add(pctx, topic, key, value, ts.UnixMilli(), headers); err != nil {
+		p.fail(topic, 1, err)
+		return false
+	}
+	return true
+}
+
+// batchAcked counts n records of topic acknowledged by the broker.
+func (p *Producer) batchAcked(topic string, n int64) {
+	p.tallies.add(topic, n)
+}
+
+// batchFailed counts n records of topic that failed with err; the first
+// failure stops the run.
+func (p *Producer) batchFailed(topic string, n int64, err error) {
+	p.fail(topic, n, err)
+}
+
+// fail records n failed records of topic ("" when the failure is not a
+// topic's); the first failure stops the run.
+func (p *Producer) fail(topic string, n int64, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.errs++
-	p.metrics.errors.Inc()
+	p.errs += n
+	p.metrics.errors.Add(float64(n))
 	if p.err == nil {
 		p.failed.Store(true)
-		p.err = fmt.Errorf("producing to topic %s: %w", r.Topic, err)
-		p.logger.Error("producing failed; stopping", "topic", r.Topic, "err", err)
+		p.err = fmt.Errorf("producing to topic %s: %w", topic, err)
+		if topic == "" {
+			p.err = fmt.Errorf("producing: %w", err)
+		}
+		p.logger.Error("producing failed; stopping", "topic", topic, "err", err)
 		p.abort(p.err)
 	}
 }
@@ -303,7 +339,7 @@ func (p *Producer) flush(pctx context.Context) error {
 	}
 	fctx, cancel := context.WithTimeout(pctx, p.cfg.FlushTimeout)
 	defer cancel()
-	if err := p.cl.Flush(fctx); err != nil {
+	if err := p.w.flush(fctx); err != nil {
 		if cause := context.Cause(fctx); cause != nil {
 			err = cause
 		}

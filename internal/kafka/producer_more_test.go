@@ -3,6 +3,7 @@ package kafka
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -105,16 +106,18 @@ func TestProducerPartitionsLikeJavaClient(t *testing.T) {
 	}
 }
 
-// clockSource emits trades every 10 ms of event time from a start.
+// clockSource emits trades every step (10 ms when zero) of event time from
+// a start.
 type clockSource struct {
 	next time.Time
+	step time.Duration
 	seq  int64
 }
 
 func (c *clockSource) Next() tick.Event {
 	c.seq++
 	tr := &tick.Trade{Symbol: "AAPL", Ts: c.next.UnixNano(), Price: 1, Size: 100, Exchange: "Q", Conditions: []string{}, Side: "B", Seq: c.seq}
-	c.next = c.next.Add(10 * time.Millisecond)
+	c.next = c.next.Add(cmp.Or(c.step, 10*time.Millisecond))
 	return tick.Event{Trade: tr}
 }
 

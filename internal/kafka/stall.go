@@ -35,7 +35,7 @@ func (p *Producer) watchStalls(done <-chan struct{}, every, after time.Duration)
 				acked, last = n, now
 			}
 		}
-		waiting := p.cl.BufferedProduceRecords()
+		waiting := p.w.send.buffered.Load()
 		switch {
 		case since.IsZero() && waiting > 0 && time.Since(last) >= after:
 			since = last

@@ -24,14 +24,14 @@ type tally struct {
 	metric prometheus.Counter
 }
 
-// ack counts one acknowledged record of topic.
-func (ts *tallies) ack(topic string) {
+// add counts n acknowledged records of topic.
+func (ts *tallies) add(topic string, n int64) {
 	t := ts.find(topic)
 	if t == nil {
-		t = ts.add(topic)
+		t = ts.create(topic)
 	}
-	t.acked.Add(1)
-	t.metric.Inc()
+	t.acked.Add(n)
+	t.metric.Add(float64(n))
 }
 
 func (ts *tallies) find(topic string) *tally {
@@ -45,8 +45,8 @@ func (ts *tallies) find(topic string) *tally {
 	return nil
 }
 
-// add returns topic's tally, creating it on the first acknowledgement.
-func (ts *tallies) add(topic string) *tally {
+// create returns topic's tally, creating it on the first acknowledgement.
+func (ts *tallies) create(topic string) *tally {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if t := ts.find(topic); t != nil {
