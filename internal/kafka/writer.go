@@ -36,7 +36,7 @@ import (
 type batchWriter struct {
 	cl     *kgo.Client
 	cfg    writerConfig
-	topics map[string]*topicBatches // the loop's goroutine only
+	topics []*topicBatches // the loop's goroutine only; two or three, so a scan beats a map
 	send   *sender
 	slots  chan struct{} // one per sealed batch not yet done: the backpressure
 	pool   sync.Pool     // *batch
@@ -87,6 +87,7 @@ func optValue[T any](cl *kgo.Client, opt any) T {
 
 // topicBatches is one topic's partitions and its partitioner.
 type topicBatches struct {
+	name  string
 	parts []*partition
 	hash  kgo.TopicPartitioner
 	probe kgo.Record // the key being partitioned
@@ -113,7 +114,7 @@ type partition struct {
 
 // newBatchWriter returns a writer on cl; run starts its sender.
 func newBatchWriter(cl *kgo.Client, cfg writerConfig, acks acknowledger) *batchWriter {
-	w := &batchWriter{cl: cl, cfg: cfg, topics: map[string]*topicBatches{}, slots: make(chan struct{}, cfg.maxBatches)}
+	w := &batchWriter{cl: cl, cfg: cfg, slots: make(chan struct{}, cfg.maxBatches)}
 	w.pool.New = func() any { return new(batch) }
 	w.send = newSender(cl, cfg, acks, w.done)
 	return w
@@ -125,7 +126,7 @@ func newBatchWriter(cl *kgo.Client, cfg writerConfig, acks acknowledger) *batchW
 // maxBatches sealed batches wait for the brokers, and fails only when ctx
 // ends or the topic cannot be found.
 func (w *batchWriter) add(ctx context.Context, topic, key string, value []byte, ts int64, headers []byte) error {
-	t := w.topics[topic]
+	t := w.topic(topic)
 	if t == nil {
 		var err error
 		if t, err = w.loadTopic(ctx, topic); err != nil {
@@ -147,6 +148,16 @@ func (w *batchWriter) add(ctx context.Context, topic, key string, value []byte, 
 		p.open = b
 	}
 	b.append(ts, w.now, key, value, headers)
+	return nil
+}
+
+// topic returns the batches of topic, or nil before its first record.
+func (w *batchWriter) topic(name string) *topicBatches {
+	for _, t := range w.topics {
+		if t.name == name {
+			return t
+		}
+	}
 	return nil
 }
 
@@ -280,10 +291,10 @@ func (w *batchWriter) loadTopic(ctx context.Context, topic string) (*topicBatche
 
 func (w *batchWriter) addTopic(topic string, n int) *topicBatches {
 	// a nil key would be partitioned stickily; ticklake hashes every key, the empty one too
-	t := &topicBatches{hash: kgo.StickyKeyPartitioner(nil).ForTopic(topic), probe: kgo.Record{Key: make([]byte, 0, 16)}}
+	t := &topicBatches{name: topic, hash: kgo.StickyKeyPartitioner(nil).ForTopic(topic), probe: kgo.Record{Key: make([]byte, 0, 16)}}
 	for i := range n {
 		t.parts = append(t.parts, &partition{topic: topic, id: int32(i), leader: -1})
 	}
-	w.topics[topic] = t
+	w.topics = append(w.topics, t)
 	return t
 }
