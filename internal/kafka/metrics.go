@@ -6,8 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// producerMetrics are the producer loop's own metrics; kgo's client metrics
-// come from kprom, wired by the caller.
+// producerMetrics are the producer's metrics: records acknowledged and
+// failed, and stalls.
 type producerMetrics struct {
 	records *prometheus.CounterVec
 	errors  prometheus.Counter
