@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +104,9 @@ func (s *sender) start(ctx, pctx context.Context) error {
 func (s *sender) close() { close(s.in) }
 func (s *sender) wait()  { <-s.stopped }
 
+// run takes sealed batches, sends them and applies the answers until the
+// writer closed it and nothing is queued or out; cancelling ctx fails what
+// is left.
 func (s *sender) run(ctx context.Context) {
 	defer close(s.stopped)
 	retry := time.NewTimer(time.Hour)
@@ -195,19 +199,19 @@ func (s *sender) dispatch(ctx context.Context) {
 	}
 	now := time.Now()
 	var (
-		reqs  map[int32][]*partition
-		bytes map[int32]int
+		reqs map[int32][]*partition
+		size map[int32]int
 	)
 	for _, p := range s.parts {
 		if p.inflight || len(p.queue) == 0 || p.leader < 0 || s.busy[p.leader] || now.Before(p.retryAt) {
 			continue
 		}
 		if reqs == nil {
-			reqs, bytes = map[int32][]*partition{}, map[int32]int{}
+			reqs, size = map[int32][]*partition{}, map[int32]int{}
 		}
-		if n := len(p.queue[0].wire); len(reqs[p.leader]) == 0 || bytes[p.leader]+n <= maxRequestBytes {
+		if n := len(p.queue[0].wire); len(reqs[p.leader]) == 0 || size[p.leader]+n <= maxRequestBytes {
 			reqs[p.leader] = append(reqs[p.leader], p)
-			bytes[p.leader] += n
+			size[p.leader] += n
 		}
 	}
 	for leader, parts := range reqs {
@@ -418,7 +422,7 @@ func (s *sender) refreshMetadata(ctx context.Context) {
 	s.metaAt, s.needMeta, s.metaOut = time.Now(), false, true
 	var topics []string
 	for _, p := range s.parts {
-		if len(topics) == 0 || topics[len(topics)-1] != p.topic {
+		if !slices.Contains(topics, p.topic) {
 			topics = append(topics, p.topic)
 		}
 	}

@@ -112,7 +112,8 @@ type partition struct {
 	known    bool // in the sender's list
 }
 
-// newBatchWriter returns a writer on cl; run starts its sender.
+// newBatchWriter returns a writer on cl; the producer's run starts its
+// sender.
 func newBatchWriter(cl *kgo.Client, cfg writerConfig, acks acknowledger) *batchWriter {
 	w := &batchWriter{cl: cl, cfg: cfg, slots: make(chan struct{}, cfg.maxBatches)}
 	w.pool.New = func() any { return new(batch) }
