@@ -277,9 +277,9 @@ func (s *sender) handle(ctx context.Context, r sendResult) {
 	}
 	for _, p := range r.parts {
 		p.inflight = false
-		err := r.err
+		err, leader := r.err, int32(-1)
 		if err == nil {
-			err = partitionError(r.resp, p)
+			err, leader = partitionError(r.resp, p)
 		}
 		switch {
 		case err == nil || errors.Is(err, kerr.DuplicateSequenceNumber):
@@ -289,7 +289,11 @@ func (s *sender) handle(ctx context.Context, r sendResult) {
 			s.finish(p.pop(), s.err)
 		case retriable(err) && p.tries < s.cfg.retries:
 			p.retry(s.cfg.backoff)
-			s.needMeta = true
+			if leader >= 0 {
+				p.leader = leader // the broker said who leads now
+			} else {
+				s.needMeta = true
+			}
 		default:
 			s.abort(fmt.Errorf("partition %d: %w", p.id, err), p)
 		}
@@ -347,10 +351,12 @@ func (s *sender) abort(err error, first *partition) {
 	}
 }
 
-// partitionError is p's error in resp, or an error if resp lacks p.
-func partitionError(resp *kmsg.ProduceResponse, p *partition) error {
+// partitionError is p's error in resp, or an error if resp lacks p. With a
+// NOT_LEADER error, Kafka 3.7+ (KIP-951) also names the partition's current
+// leader: leader is it, or -1.
+func partitionError(resp *kmsg.ProduceResponse, p *partition) (err error, leader int32) {
 	if resp == nil {
-		return errors.New("no produce response")
+		return errors.New("no produce response"), -1
 	}
 	for _, t := range resp.Topics {
 		if t.Topic != p.topic && (t.TopicID == [16]byte{} || t.TopicID != p.topicID) {
@@ -364,10 +370,13 @@ func partitionError(resp *kmsg.ProduceResponse, p *partition) error {
 			if err != nil && rp.ErrorMessage != nil {
 				err = fmt.Errorf("%w: %s", err, *rp.ErrorMessage)
 			}
-			return err
+			if errors.Is(err, kerr.NotLeaderForPartition) {
+				return err, rp.CurrentLeader.LeaderID
+			}
+			return err, -1
 		}
 	}
-	return errors.New("the produce response lacks the partition")
+	return errors.New("the produce response lacks the partition"), -1
 }
 
 // retriable reports whether a failed send may be tried again: a request

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -247,4 +249,87 @@ func TestWriterNamesTopicsWithoutIDs(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	checkDelivered(t, b.Addr(), 500)
+}
+
+// moveLeaders moves every partition of topics to the other of two brokers
+// each time another `every` records are acknowledged, `times` times, and
+// reports how many moves it made and what stopped it early.
+func moveLeaders(c *kfake.Cluster, topics []string, every, times int, acked func() int64) (int, error) {
+	for k := 1; k <= times; k++ {
+		for deadline := time.Now().Add(15 * time.Second); acked() < int64(k*every); {
+			if time.Now().After(deadline) {
+				return k - 1, fmt.Errorf("%d records acknowledged, waiting for %d", acked(), k*every)
+			}
+			time.Sleep(time.Millisecond) // polling a condition, not waiting for it
+		}
+		for _, topic := range topics {
+			for part := range int32(3) {
+				if err := c.MoveTopicPartition(topic, part, int32(k%2)); err != nil {
+					return k - 1, err
+				}
+			}
+		}
+	}
+	return times, nil
+}
+
+// TestWriterFollowsMovingLeaders produces to a two-broker cluster whose
+// partitions all move to the other broker each time another 1,400 records
+// are acknowledged: the batches queued then go to a broker that no longer
+// leads, are refused, and the writer must find the new leader and resend
+// them there, keeping every record once and in order.
+func TestWriterFollowsMovingLeaders(t *testing.T) {
+	const n = 15_000
+	c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	cfg := DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, n
+	// no linger: small batches, so many are queued when the leaders move
+	cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0))
+	p := newTestProducer(t, cl, cfg, nil)
+	type moved struct {
+		n   int
+		err error
+	}
+	mover := make(chan moved, 1)
+	go func() {
+		n, err := moveLeaders(c, []string{"trades", "quotes"}, 1400, 10, func() int64 { return total(p.Produced()) })
+		mover <- moved{n, err}
+	}()
+	if err := p.Run(testCtx(t), newTestSim(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if m := <-mover; m.n != 10 {
+		t.Fatalf("%d moves of 10: %v", m.n, m.err)
+	}
+	if got := total(p.Produced()); got != n {
+		t.Fatalf("Produced %d records, want %d", got, n)
+	}
+	checkDelivered(t, addr, n)
+}
+
+// TestWriterStartHonoursCancel starts a producer on a port nobody listens
+// on and cancels it: Run must return with the cancellation instead of
+// trying to reach the cluster for minutes.
+func TestWriterStartHonoursCancel(t *testing.T) {
+	cl := newTestClient(t, "127.0.0.1:1")
+	cfg := DefaultProducerConfig()
+	cfg.Speed = 0
+	p := newTestProducer(t, cl, cfg, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, newTestSim(t)) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run after cancel = %v, want the cancellation", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run ignored the cancellation while it looked for the cluster")
+	}
 }
