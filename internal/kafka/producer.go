@@ -103,7 +103,7 @@ func NewProducer(cl *kgo.Client, cfg ProducerConfig, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	p.w = newBatchWriter(cl, wcfg, p)
+	p.w = newBatchWriter(cl, wcfg, p, writerObs{logger: p.logger, retries: p.metrics.retries})
 	return p, nil
 }
 

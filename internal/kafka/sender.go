@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -34,6 +36,8 @@ type sender struct {
 	cl       *kgo.Client
 	cfg      writerConfig
 	acks     acknowledger
+	logger   *slog.Logger
+	retries  prometheus.Counter
 	done     func(*batch) // the batch is acknowledged or failed
 	in       chan senderItem
 	results  chan sendResult
@@ -73,9 +77,9 @@ type sendResult struct {
 	err    error
 }
 
-func newSender(cl *kgo.Client, cfg writerConfig, acks acknowledger, done func(*batch)) *sender {
+func newSender(cl *kgo.Client, cfg writerConfig, acks acknowledger, obs writerObs, done func(*batch)) *sender {
 	return &sender{
-		cl: cl, cfg: cfg, acks: acks, done: done,
+		cl: cl, cfg: cfg, acks: acks, logger: obs.logger, retries: obs.retries, done: done,
 		in:      make(chan senderItem, cfg.maxBatches+1),
 		results: make(chan sendResult),
 		metas:   make(chan metaResult),
@@ -289,6 +293,8 @@ func (s *sender) handle(ctx context.Context, r sendResult) {
 			s.finish(p.pop(), s.err)
 		case retriable(err) && p.tries < s.cfg.retries:
 			p.retry(s.cfg.backoff)
+			s.retries.Inc()
+			s.logger.Debug("producer: sending a batch again", "topic", p.topic, "partition", p.id, "try", p.tries+1, "err", err)
 			if leader >= 0 {
 				p.leader = leader // the broker said who leads now
 			} else {

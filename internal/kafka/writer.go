@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -112,12 +114,18 @@ type partition struct {
 	known    bool // in the sender's list
 }
 
+// writerObs is where the writer reports: its retries and its logs.
+type writerObs struct {
+	logger  *slog.Logger
+	retries prometheus.Counter
+}
+
 // newBatchWriter returns a writer on cl; the producer's run starts its
 // sender.
-func newBatchWriter(cl *kgo.Client, cfg writerConfig, acks acknowledger) *batchWriter {
+func newBatchWriter(cl *kgo.Client, cfg writerConfig, acks acknowledger, obs writerObs) *batchWriter {
 	w := &batchWriter{cl: cl, cfg: cfg, slots: make(chan struct{}, cfg.maxBatches)}
 	w.pool.New = func() any { return new(batch) }
-	w.send = newSender(cl, cfg, acks, w.done)
+	w.send = newSender(cl, cfg, acks, obs, w.done)
 	return w
 }
 

@@ -150,6 +150,9 @@ func TestWriterDeliversThroughFaults(t *testing.T) {
 			if got := total(p.Produced()); got != n {
 				t.Fatalf("Produced %d records, want %d", got, n)
 			}
+			if got := counterValue(t, p.metrics.retries); got == 0 {
+				t.Error("the retries metric counted no retry")
+			}
 			checkDelivered(t, b.Addr(), n)
 		})
 	}
