@@ -58,14 +58,12 @@ func (b *batch) append(ts, now int64, key string, value, headers []byte) {
 }
 
 // encodeHeaders appends headers in the record format: their count, then
-// each key and value with its length.
+// each key and value with its length (-1 for a nil value: null).
 func encodeHeaders(dst []byte, headers []kgo.RecordHeader) []byte {
 	dst = kbin.AppendVarint(dst, int32(len(headers)))
 	for _, h := range headers {
-		dst = kbin.AppendVarint(dst, int32(len(h.Key)))
-		dst = append(dst, h.Key...)
-		dst = kbin.AppendVarint(dst, int32(len(h.Value)))
-		dst = append(dst, h.Value...)
+		dst = kbin.AppendVarintString(dst, h.Key)
+		dst = kbin.AppendVarintBytes(dst, h.Value)
 	}
 	return dst
 }

@@ -13,8 +13,8 @@ import (
 type topicMeta struct {
 	id      [16]byte
 	err     error
-	leaders map[int32]int32 // partition -> leader; absent when unknown
-	perrs   map[int32]error // partition -> why its leader is unknown
+	leaders map[int32]leaderEpoch // partition -> leader; absent when unknown
+	perrs   map[int32]error       // partition -> why its leader is unknown
 }
 
 // fetchMetadata asks a broker for the current metadata of topics, past the
@@ -37,7 +37,7 @@ func fetchMetadata(ctx context.Context, cl *kgo.Client, topics []string) (map[st
 		if t.Topic == nil {
 			continue
 		}
-		m := topicMeta{id: t.TopicID, err: kerr.ErrorForCode(t.ErrorCode), leaders: map[int32]int32{}, perrs: map[int32]error{}}
+		m := topicMeta{id: t.TopicID, err: kerr.ErrorForCode(t.ErrorCode), leaders: map[int32]leaderEpoch{}, perrs: map[int32]error{}}
 		for _, p := range t.Partitions {
 			perr := kerr.ErrorForCode(p.ErrorCode)
 			switch {
@@ -46,7 +46,7 @@ func fetchMetadata(ctx context.Context, cl *kgo.Client, topics []string) (map[st
 			case p.Leader < 0:
 				m.perrs[p.Partition] = kerr.LeaderNotAvailable
 			default:
-				m.leaders[p.Partition] = p.Leader
+				m.leaders[p.Partition] = leaderEpoch{p.Leader, p.LeaderEpoch}
 			}
 		}
 		out[*t.Topic] = m
@@ -54,16 +54,22 @@ func fetchMetadata(ctx context.Context, cl *kgo.Client, topics []string) (map[st
 	return out, nil
 }
 
+// leaderEpoch is a partition's leader and its epoch (-1 when unknown): of
+// two reports of a leader, the one with the higher epoch is the newer.
+type leaderEpoch struct {
+	id, epoch int32
+}
+
 // leader is partition's leader in m, or why it is not known.
-func (m topicMeta) leader(partition int32) (int32, error) {
+func (m topicMeta) leader(partition int32) (leaderEpoch, error) {
 	if m.err != nil {
-		return -1, m.err
+		return leaderEpoch{-1, -1}, m.err
 	}
 	if l, ok := m.leaders[partition]; ok {
 		return l, nil
 	}
 	if err := m.perrs[partition]; err != nil {
-		return -1, err
+		return leaderEpoch{-1, -1}, err
 	}
-	return -1, errors.New("partition missing from metadata")
+	return leaderEpoch{-1, -1}, errors.New("partition missing from metadata")
 }

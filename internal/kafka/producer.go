@@ -337,7 +337,8 @@ func (p *Producer) flush(pctx context.Context) error {
 		}
 		return nil
 	}
-	fctx, cancel := context.WithTimeout(pctx, p.cfg.FlushTimeout)
+	timedOut := fmt.Errorf("timed out after %v with records unacknowledged; check that the brokers are up and in sync", p.cfg.FlushTimeout)
+	fctx, cancel := context.WithTimeoutCause(pctx, p.cfg.FlushTimeout, timedOut)
 	defer cancel()
 	if err := p.w.flush(fctx); err != nil {
 		if cause := context.Cause(fctx); cause != nil {

@@ -29,9 +29,10 @@ type acknowledger interface {
 // leader, holding at most one batch of a partition: the first batch of each
 // partition led by that broker that is not waiting out a retry. A batch
 // that fails with a retriable error (or whose request fails) stays first in
-// its partition and is sent again, unchanged, after the client's backoff
-// and a metadata refresh; after the client's record retries it fails the
-// run, as does any other error.
+// its partition and is sent again, unchanged, after the client's backoff,
+// to the leader a NOT_LEADER refusal names or else to the one a metadata
+// refresh finds; after the client's record retries it fails the run, as
+// does any other error.
 type sender struct {
 	cl       *kgo.Client
 	cfg      writerConfig
@@ -57,9 +58,11 @@ type sender struct {
 	err      error // the first failure: everything after it is dropped
 	tmp      bytes.Buffer
 
-	// request sends req to the broker leader; tests wrap it to lose
-	// answers the broker sent.
-	request func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error)
+	// request sends req to the broker leader, and metadata asks for
+	// topics' leaders; tests wrap them to lose answers the broker sent, move
+	// leaders under a request or keep metadata stale.
+	request  func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error)
+	metadata func(ctx context.Context, topics []string) (map[string]topicMeta, error)
 }
 
 // senderItem is a sealed batch, or a flush asking to hear when everything
@@ -87,6 +90,9 @@ func newSender(cl *kgo.Client, cfg writerConfig, acks acknowledger, obs writerOb
 		busy:    map[int32]bool{},
 		request: func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error) {
 			return cl.Broker(int(leader)).Request(ctx, req)
+		},
+		metadata: func(ctx context.Context, topics []string) (map[string]topicMeta, error) {
+			return fetchMetadata(ctx, cl, topics)
 		},
 	}
 }
@@ -159,7 +165,9 @@ func (s *sender) take(it senderItem) {
 	if !p.known {
 		p.known = true
 		s.parts = append(s.parts, p)
-		s.needMeta = true
+	}
+	if p.leader < 0 && !s.metaOut {
+		s.needMeta = true // a refresh already out covers p, or learnLeaders asks again
 	}
 	b.seal(s.pid, p.seq, s.cfg.comp, &s.tmp)
 	p.seq = nextSeq(p.seq, b.n)
@@ -276,12 +284,12 @@ func (produceByName) MaxVersion() int16 { return 12 }
 func (s *sender) handle(ctx context.Context, r sendResult) {
 	s.busy[r.leader] = false
 	s.inflight--
-	if r.err != nil && ctx.Err() != nil {
-		r.err = context.Cause(ctx) // cancelled: say why, not "context canceled"
+	if ctx.Err() != nil && s.err == nil {
+		s.abort(context.Cause(ctx), nil) // cancelled: no retry, and say why
 	}
 	for _, p := range r.parts {
 		p.inflight = false
-		err, leader := r.err, int32(-1)
+		err, leader := r.err, leaderEpoch{-1, -1}
 		if err == nil {
 			err, leader = partitionError(r.resp, p)
 		}
@@ -295,11 +303,10 @@ func (s *sender) handle(ctx context.Context, r sendResult) {
 			p.retry(s.cfg.backoff)
 			s.retries.Inc()
 			s.logger.Debug("producer: sending a batch again", "topic", p.topic, "partition", p.id, "try", p.tries+1, "err", err)
-			if leader >= 0 {
-				p.leader = leader // the broker said who leads now
-			} else {
-				s.needMeta = true
+			if leader.id >= 0 && leader.id != r.leader {
+				p.learn(leader) // the broker said who leads now
 			}
+			s.needMeta = true // and metadata confirms it, or corrects a stale hint
 		default:
 			s.abort(fmt.Errorf("partition %d: %w", p.id, err), p)
 		}
@@ -311,6 +318,16 @@ func (s *sender) handle(ctx context.Context, r sendResult) {
 func (p *partition) retry(backoff func(int) time.Duration) {
 	p.tries++
 	p.retryAt = time.Now().Add(backoff(p.tries))
+}
+
+// learn takes l as p's leader unless p already knows a newer one (a higher
+// epoch): a metadata answer asked for before a move must not undo what a
+// refusal after it said.
+func (p *partition) learn(l leaderEpoch) {
+	if l.epoch >= 0 && p.epoch >= 0 && l.epoch < p.epoch && p.leader >= 0 {
+		return
+	}
+	p.leader, p.epoch = l.id, max(p.epoch, l.epoch)
 }
 
 // pop removes and returns p's first batch.
@@ -359,10 +376,11 @@ func (s *sender) abort(err error, first *partition) {
 
 // partitionError is p's error in resp, or an error if resp lacks p. With a
 // NOT_LEADER error, Kafka 3.7+ (KIP-951) also names the partition's current
-// leader: leader is it, or -1.
-func partitionError(resp *kmsg.ProduceResponse, p *partition) (err error, leader int32) {
+// leader and its epoch: leader is them, or -1s.
+func partitionError(resp *kmsg.ProduceResponse, p *partition) (err error, leader leaderEpoch) {
+	none := leaderEpoch{-1, -1}
 	if resp == nil {
-		return errors.New("no produce response"), -1
+		return errors.New("no produce response"), none
 	}
 	for _, t := range resp.Topics {
 		if t.Topic != p.topic && (t.TopicID == [16]byte{} || t.TopicID != p.topicID) {
@@ -377,12 +395,12 @@ func partitionError(resp *kmsg.ProduceResponse, p *partition) (err error, leader
 				err = fmt.Errorf("%w: %s", err, *rp.ErrorMessage)
 			}
 			if errors.Is(err, kerr.NotLeaderForPartition) {
-				return err, rp.CurrentLeader.LeaderID
+				return err, leaderEpoch{rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch}
 			}
-			return err, -1
+			return err, none
 		}
 	}
-	return errors.New("the produce response lacks the partition"), -1
+	return errors.New("the produce response lacks the partition"), none
 }
 
 // retriable reports whether a failed send may be tried again: a request
@@ -444,7 +462,7 @@ func (s *sender) refreshMetadata(ctx context.Context) {
 	go func() {
 		mctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 		defer cancel()
-		md, err := fetchMetadata(mctx, s.cl, topics)
+		md, err := s.metadata(mctx, topics)
 		s.metas <- metaResult{md, err}
 	}()
 }
@@ -466,19 +484,20 @@ func (s *sender) learnLeaders(m metaResult) {
 	for _, p := range s.parts {
 		t, ok := m.md[p.topic]
 		if !ok {
-			continue // not asked for yet: a partition learned since
+			if p.leader < 0 {
+				s.needMeta = true // a topic first seen since the request went out
+			}
+			continue
 		}
 		leader, err := t.leader(p.id)
 		if err == nil {
-			p.leader, p.topicID = leader, t.id
+			p.topicID = t.id
+			p.learn(leader)
 			continue
 		}
 		p.leader = -1
-		if len(p.queue) == 0 {
-			continue
-		}
 		s.needMeta = true
-		if !now.Before(p.retryAt) && !p.inflight {
+		if len(p.queue) > 0 && !now.Before(p.retryAt) && !p.inflight {
 			if p.tries >= s.cfg.retries {
 				s.abort(fmt.Errorf("partition %d: finding its leader: %w", p.id, err), p)
 				return
@@ -488,8 +507,9 @@ func (s *sender) learnLeaders(m metaResult) {
 	}
 }
 
-// initProducerID asks the cluster for an idempotent producer id, retrying
-// what Kafka calls retriable for up to the client's request timeout.
+// initProducerID asks the cluster for an idempotent producer id, trying
+// up to ten times, with the client's backoff, while Kafka calls the error
+// retriable.
 func initProducerID(ctx context.Context, cl *kgo.Client) (producerIdentity, error) {
 	backoff := optValue[func(int) time.Duration](cl, kgo.RetryBackoffFn)
 	for try := 1; ; try++ {

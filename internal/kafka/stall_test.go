@@ -24,6 +24,20 @@ func (l *testLog) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+// count is how many times s occurs in the log.
+func (l *testLog) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.buf.String(), s)
+}
+
+// String is the whole log.
+func (l *testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 func (l *testLog) contains(s string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -110,6 +110,7 @@ type partition struct {
 	tries    int       // failed sends of queue[0] in a row
 	retryAt  time.Time // no send before this after a failure
 	leader   int32     // -1 when unknown
+	epoch    int32     // the leader's epoch as last learned, -1 when unknown
 	topicID  [16]byte
 	known    bool // in the sender's list
 }
@@ -302,7 +303,7 @@ func (w *batchWriter) addTopic(topic string, n int) *topicBatches {
 	// a nil key would be partitioned stickily; ticklake hashes every key, the empty one too
 	t := &topicBatches{name: topic, hash: kgo.StickyKeyPartitioner(nil).ForTopic(topic), probe: kgo.Record{Key: make([]byte, 0, 16)}}
 	for i := range n {
-		t.parts = append(t.parts, &partition{topic: topic, id: int32(i), leader: -1})
+		t.parts = append(t.parts, &partition{topic: topic, id: int32(i), leader: -1, epoch: -1})
 	}
 	w.topics = append(w.topics, t)
 	return t

@@ -5,9 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -180,8 +181,12 @@ func TestWriterFailsTheRunOnce(t *testing.T) {
 			})
 			cfg := DefaultProducerConfig()
 			cfg.Speed, cfg.Count = 0, 2000
-			p := newTestProducer(t, cl, cfg, prometheus.NewRegistry())
-			err := p.Run(testCtx(t), newTestSim(t))
+			logs := &testLog{}
+			p, err := NewProducer(cl, cfg, slog.New(slog.NewTextHandler(logs, nil)), prometheus.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.Run(testCtx(t), newTestSim(t))
 			if err == nil || !strings.Contains(err.Error(), "producing to topic ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Run = %v, want an error naming the topic and %s", err, tc.want)
 			}
@@ -191,6 +196,9 @@ func TestWriterFailsTheRunOnce(t *testing.T) {
 			}
 			if got := counterValue(t, p.metrics.errors); got != float64(st.Errors) {
 				t.Fatalf("errors metric %v, want %d", got, st.Errors)
+			}
+			if n := logs.count("producing failed"); n != 1 {
+				t.Fatalf("the failure was logged %d times, want once:\n%s", n, logs.String())
 			}
 		})
 	}
@@ -254,65 +262,98 @@ func TestWriterNamesTopicsWithoutIDs(t *testing.T) {
 	checkDelivered(t, b.Addr(), 500)
 }
 
-// moveLeaders moves every partition of topics to the other of two brokers
-// each time another `every` records are acknowledged, `times` times, and
-// reports how many moves it made and what stopped it early.
-func moveLeaders(c *kfake.Cluster, topics []string, every, times int, acked func() int64) (int, error) {
-	for k := 1; k <= times; k++ {
-		for deadline := time.Now().Add(15 * time.Second); acked() < int64(k*every); {
-			if time.Now().After(deadline) {
-				return k - 1, fmt.Errorf("%d records acknowledged, waiting for %d", acked(), k*every)
+// TestWriterFollowsMovingLeaders produces to a two-broker cluster and moves
+// every partition to the other broker just before every third produce
+// request, nine times: that request goes to a broker that no longer leads and
+// is refused. The writer must find the new leaders, from the refusal's
+// leader hint (KIP-951) or from metadata, each alone able to do it, and
+// resend there, keeping every record once and in order.
+func TestWriterFollowsMovingLeaders(t *testing.T) {
+	const n, moves = 15_000, 9 // odd: the last move puts every partition on broker 1
+	for _, tc := range []struct {
+		name             string
+		hints, freshMeta bool
+	}{
+		{"hints and metadata", true, true},
+		{"hints alone: metadata stays as it was first", true, false},
+		{"metadata alone: refusals name no leader", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(time.Millisecond) // polling a condition, not waiting for it
-		}
-		for _, topic := range topics {
-			for part := range int32(3) {
-				if err := c.MoveTopicPartition(topic, part, int32(k%2)); err != nil {
-					return k - 1, err
+			t.Cleanup(c.Close)
+			addr := c.ListenAddrs()[0]
+			cfg := DefaultProducerConfig()
+			cfg.Speed, cfg.Count = 0, n
+			// small batches and no linger: many requests; retries outlast
+			// the metadata refreshes (every 250 ms)
+			cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<10))
+			p := newTestProducer(t, cl, cfg, nil)
+			send := p.w.send
+			var (
+				mu             sync.Mutex
+				requests, made int
+				moveErr        error
+			)
+			realRequest := send.request
+			send.request = func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error) {
+				mu.Lock()
+				if requests++; requests%3 == 0 && made < moves {
+					made++
+					for _, topic := range []string{"trades", "quotes"} {
+						for part := range int32(3) {
+							moveErr = errors.Join(moveErr, c.MoveTopicPartition(topic, part, int32(made%2)))
+						}
+					}
+				}
+				mu.Unlock()
+				resp, err := realRequest(ctx, leader, req)
+				if pr, ok := resp.(*kmsg.ProduceResponse); ok && !tc.hints {
+					for i := range pr.Topics {
+						for j := range pr.Topics[i].Partitions {
+							pr.Topics[i].Partitions[j].CurrentLeader = kmsg.NewProduceResponseTopicPartitionCurrentLeader()
+						}
+					}
+				}
+				return resp, err
+			}
+			if !tc.freshMeta {
+				realMeta := send.metadata
+				first := map[string]topicMeta{} // the sender asks on one goroutine at a time
+				send.metadata = func(ctx context.Context, topics []string) (map[string]topicMeta, error) {
+					md, err := realMeta(ctx, topics)
+					if err != nil {
+						return nil, err
+					}
+					for topic, m := range md {
+						if old, ok := first[topic]; ok {
+							md[topic] = old // what the first answer said, however stale
+						} else {
+							first[topic] = m
+						}
+					}
+					return md, nil
 				}
 			}
-		}
+			if err := p.Run(testCtx(t), newTestSim(t)); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if made != moves || moveErr != nil {
+				t.Fatalf("%d moves of %d over %d requests: %v", made, moves, requests, moveErr)
+			}
+			if got := counterValue(t, p.metrics.retries); got < moves {
+				t.Fatalf("%v batches retried, want at least one a move (%d)", got, moves)
+			}
+			if got := total(p.Produced()); got != n {
+				t.Fatalf("Produced %d records, want %d", got, n)
+			}
+			checkDelivered(t, addr, n)
+		})
 	}
-	return times, nil
-}
-
-// TestWriterFollowsMovingLeaders produces to a two-broker cluster whose
-// partitions all move to the other broker each time another 1,400 records
-// are acknowledged: the batches queued then go to a broker that no longer
-// leads, are refused, and the writer must find the new leader and resend
-// them there, keeping every record once and in order.
-func TestWriterFollowsMovingLeaders(t *testing.T) {
-	const n = 15_000
-	c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	cfg := DefaultProducerConfig()
-	cfg.Speed, cfg.Count = 0, n
-	// no linger: small batches, so many are queued when the leaders move
-	cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0))
-	p := newTestProducer(t, cl, cfg, nil)
-	type moved struct {
-		n   int
-		err error
-	}
-	mover := make(chan moved, 1)
-	go func() {
-		n, err := moveLeaders(c, []string{"trades", "quotes"}, 1400, 10, func() int64 { return total(p.Produced()) })
-		mover <- moved{n, err}
-	}()
-	if err := p.Run(testCtx(t), newTestSim(t)); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if m := <-mover; m.n != 10 {
-		t.Fatalf("%d moves of 10: %v", m.n, m.err)
-	}
-	if got := total(p.Produced()); got != n {
-		t.Fatalf("Produced %d records, want %d", got, n)
-	}
-	checkDelivered(t, addr, n)
 }
 
 // TestWriterStartHonoursCancel starts a producer on a port nobody listens
@@ -334,5 +375,58 @@ func TestWriterStartHonoursCancel(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run ignored the cancellation while it looked for the cluster")
+	}
+}
+
+// TestWriterRefreshesLeadersAfterARefusal moves a partition to the other of
+// two brokers once, just before a request to it, and strips the leader hint
+// from the refusal: only a metadata refresh asked for by the refusal can find
+// the new leader (the stale one never becomes right again).
+func TestWriterRefreshesLeadersAfterARefusal(t *testing.T) {
+	const n = 5000
+	c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	cfg := DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, n
+	cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<10))
+	p := newTestProducer(t, cl, cfg, nil)
+	var requests atomic.Int32
+	realRequest := p.w.send.request
+	p.w.send.request = func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error) {
+		if requests.Add(1) == 3 {
+			for part := range int32(3) {
+				if err := c.MoveTopicPartition("trades", part, 1-leader); err != nil {
+					return nil, err
+				}
+			}
+		}
+		resp, err := realRequest(ctx, leader, req)
+		if pr, ok := resp.(*kmsg.ProduceResponse); ok {
+			for i := range pr.Topics {
+				for j := range pr.Topics[i].Partitions {
+					pr.Topics[i].Partitions[j].CurrentLeader = kmsg.NewProduceResponseTopicPartitionCurrentLeader()
+				}
+			}
+		}
+		return resp, err
+	}
+	// one symbol's trades, all in the past: one partition, no pacing
+	src := &clockSource{next: time.Now().Add(-time.Hour), step: time.Microsecond}
+	if err := p.Run(testCtx(t), src); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := counterValue(t, p.metrics.retries); got == 0 {
+		t.Fatal("no batch was refused: the move did not happen under a request")
+	}
+	recs := consumeAll(t, addr, n, "trades")
+	for i, r := range recs {
+		var v struct{ Seq int64 }
+		if err := json.Unmarshal(r.Value, &v); err != nil || v.Seq != int64(i+1) {
+			t.Fatalf("record %d of %d has seq %d (%v): lost, doubled or out of order", i, len(recs), v.Seq, err)
+		}
 	}
 }
