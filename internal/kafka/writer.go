@@ -59,7 +59,7 @@ type writerConfig struct {
 // maxSealedBatches bounds the batches sealed and not yet acknowledged:
 // with batches sealed at most two ahead per partition (see tick) it binds
 // only when the brokers fall behind, and then it blocks the loop.
-const maxSealedBatches = 64
+const maxSealedBatches = 32
 
 // writerConfigOf reads the writer's settings from cl's producer options
 // (ProducerOpts sets them; kgo's defaults otherwise) and checks that cl
