@@ -255,12 +255,13 @@ func (s *sender) produceRequest(parts []*partition) kmsg.Request {
 	req.Acks = -1
 	req.TimeoutMillis = int32(s.cfg.timeout.Milliseconds())
 	for _, p := range parts {
-		i := len(req.Topics) - 1
-		if i < 0 || req.Topics[i].Topic != p.topic {
+		// one entry per topic, however s.parts interleaves them
+		i := slices.IndexFunc(req.Topics, func(t kmsg.ProduceRequestTopic) bool { return t.Topic == p.topic })
+		if i < 0 {
 			t := kmsg.NewProduceRequestTopic()
 			t.Topic, t.TopicID = p.topic, p.topicID
 			req.Topics = append(req.Topics, t)
-			i++
+			i = len(req.Topics) - 1
 		}
 		rp := kmsg.NewProduceRequestTopicPartition()
 		rp.Partition, rp.Records = p.id, p.queue[0].wire

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -262,6 +263,38 @@ func TestWriterNamesTopicsWithoutIDs(t *testing.T) {
 	checkDelivered(t, b.Addr(), 500)
 }
 
+// newMovingLeadersTest starts a two-broker cluster with the default topics
+// and a producer of n records on it, with small batches and no linger (many
+// requests) and retries that outlast the writer's metadata refreshes (every
+// 250 ms).
+func newMovingLeadersTest(t *testing.T, n int64) (*kfake.Cluster, string, *Producer) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	cfg := DefaultProducerConfig()
+	cfg.Speed, cfg.Count = 0, n
+	cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<10))
+	return c, addr, newTestProducer(t, cl, cfg, nil)
+}
+
+// stripLeaderHints removes the current leader (KIP-951) from every
+// partition of a produce response, as a broker before Kafka 3.7 answers.
+func stripLeaderHints(resp kmsg.Response) {
+	pr, ok := resp.(*kmsg.ProduceResponse)
+	if !ok {
+		return
+	}
+	for i := range pr.Topics {
+		for j := range pr.Topics[i].Partitions {
+			pr.Topics[i].Partitions[j].CurrentLeader = kmsg.NewProduceResponseTopicPartitionCurrentLeader()
+		}
+	}
+}
+
 // TestWriterFollowsMovingLeaders produces to a two-broker cluster and moves
 // every partition to the other broker just before every third produce
 // request, nine times: that request goes to a broker that no longer leads and
@@ -279,18 +312,7 @@ func TestWriterFollowsMovingLeaders(t *testing.T) {
 		{"metadata alone: refusals name no leader", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(c.Close)
-			addr := c.ListenAddrs()[0]
-			cfg := DefaultProducerConfig()
-			cfg.Speed, cfg.Count = 0, n
-			// small batches and no linger: many requests; retries outlast
-			// the metadata refreshes (every 250 ms)
-			cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<10))
-			p := newTestProducer(t, cl, cfg, nil)
+			c, addr, p := newMovingLeadersTest(t, n)
 			send := p.w.send
 			var (
 				mu             sync.Mutex
@@ -310,12 +332,8 @@ func TestWriterFollowsMovingLeaders(t *testing.T) {
 				}
 				mu.Unlock()
 				resp, err := realRequest(ctx, leader, req)
-				if pr, ok := resp.(*kmsg.ProduceResponse); ok && !tc.hints {
-					for i := range pr.Topics {
-						for j := range pr.Topics[i].Partitions {
-							pr.Topics[i].Partitions[j].CurrentLeader = kmsg.NewProduceResponseTopicPartitionCurrentLeader()
-						}
-					}
+				if !tc.hints {
+					stripLeaderHints(resp)
 				}
 				return resp, err
 			}
@@ -384,16 +402,7 @@ func TestWriterStartHonoursCancel(t *testing.T) {
 // the new leader (the stale one never becomes right again).
 func TestWriterRefreshesLeadersAfterARefusal(t *testing.T) {
 	const n = 5000
-	c, err := kfake.NewCluster(kfake.NumBrokers(2), kfake.SeedTopics(3, "trades", "quotes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	cfg := DefaultProducerConfig()
-	cfg.Speed, cfg.Count = 0, n
-	cl := newTestClient(t, addr, fastRetries, kgo.RecordRetries(1000), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(16<<10))
-	p := newTestProducer(t, cl, cfg, nil)
+	c, addr, p := newMovingLeadersTest(t, n)
 	var requests atomic.Int32
 	realRequest := p.w.send.request
 	p.w.send.request = func(ctx context.Context, leader int32, req kmsg.Request) (kmsg.Response, error) {
@@ -405,13 +414,7 @@ func TestWriterRefreshesLeadersAfterARefusal(t *testing.T) {
 			}
 		}
 		resp, err := realRequest(ctx, leader, req)
-		if pr, ok := resp.(*kmsg.ProduceResponse); ok {
-			for i := range pr.Topics {
-				for j := range pr.Topics[i].Partitions {
-					pr.Topics[i].Partitions[j].CurrentLeader = kmsg.NewProduceResponseTopicPartitionCurrentLeader()
-				}
-			}
-		}
+		stripLeaderHints(resp)
 		return resp, err
 	}
 	// one symbol's trades, all in the past: one partition, no pacing
@@ -428,5 +431,24 @@ func TestWriterRefreshesLeadersAfterARefusal(t *testing.T) {
 		if err := json.Unmarshal(r.Value, &v); err != nil || v.Seq != int64(i+1) {
 			t.Fatalf("record %d of %d has seq %d (%v): lost, doubled or out of order", i, len(recs), v.Seq, err)
 		}
+	}
+}
+
+// TestProduceRequestNamesEachTopicOnce builds a request from partitions of
+// two topics in interleaved order: Kafka expects each topic once.
+func TestProduceRequestNamesEachTopicOnce(t *testing.T) {
+	var parts []*partition
+	for i, topic := range []string{"trades", "quotes", "trades", "quotes"} {
+		p := &partition{topic: topic, id: int32(i), topicID: [16]byte{byte(len(topic))}}
+		p.queue = []*batch{{wire: []byte{byte(i)}}}
+		parts = append(parts, p)
+	}
+	req := (&sender{}).produceRequest(parts).(*kmsg.ProduceRequest)
+	var got []string
+	for _, rt := range req.Topics {
+		got = append(got, fmt.Sprintf("%s %d", rt.Topic, len(rt.Partitions)))
+	}
+	if fmt.Sprint(got) != "[trades 2 quotes 2]" {
+		t.Fatalf("request topics %v, want each topic once with its two partitions", got)
 	}
 }
