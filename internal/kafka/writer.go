@@ -183,25 +183,25 @@ const recordOverhead = 5 + 10 + 5 + 5 + 5 + 1
 // brokers are slow instead of queueing up small.
 func (w *batchWriter) tick(ctx context.Context, now int64) error {
 	w.now = now
-	for _, t := range w.topics {
-		for _, p := range t.parts {
-			if b := p.open; b != nil && now-b.opened >= int64(w.cfg.linger) && p.ahead.Load() < 2 {
-				if err := w.seal(ctx, p); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return w.sealWhere(ctx, func(p *partition) bool {
+		return now-p.open.opened >= int64(w.cfg.linger) && p.ahead.Load() < 2
+	})
 }
 
 // beforeSleep seals every batch whose linger would run out during a sleep
 // of d from now: a paced loop holds no record back for a sleep.
 func (w *batchWriter) beforeSleep(ctx context.Context, now int64, d time.Duration) error {
 	w.now = now
+	return w.sealWhere(ctx, func(p *partition) bool {
+		return now+int64(d)-p.open.opened >= int64(w.cfg.linger)
+	})
+}
+
+// sealWhere seals every open batch whose partition satisfies due.
+func (w *batchWriter) sealWhere(ctx context.Context, due func(*partition) bool) error {
 	for _, t := range w.topics {
 		for _, p := range t.parts {
-			if b := p.open; b != nil && now+int64(d)-b.opened >= int64(w.cfg.linger) {
+			if p.open != nil && due(p) {
 				if err := w.seal(ctx, p); err != nil {
 					return err
 				}
@@ -251,14 +251,8 @@ func (w *batchWriter) dropOpen(err error) {
 // flush seals every open batch and waits until the brokers acknowledged
 // everything sealed, or ctx ends.
 func (w *batchWriter) flush(ctx context.Context) error {
-	for _, t := range w.topics {
-		for _, p := range t.parts {
-			if p.open != nil {
-				if err := w.seal(ctx, p); err != nil {
-					return err
-				}
-			}
-		}
+	if err := w.sealWhere(ctx, func(*partition) bool { return true }); err != nil {
+		return err
 	}
 	flushed := make(chan struct{})
 	w.send.in <- senderItem{flushed: flushed}
